@@ -1,0 +1,246 @@
+// This file is part of the dnn_retinanet module.
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+#ifndef OPENCV_DNN_RETINANET_CONFIG_HPP
+#define OPENCV_DNN_RETINANET_CONFIG_HPP
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <string>
+#include <vector>
+
+namespace cv {
+namespace dnn_retinanet {
+
+//! @addtogroup dnn_retinanet
+//! @{
+
+/** @brief Order of the A anchors inside one feature-map location.
+ *
+ * The head's channel c = a*K + k; what anchor `a` means differs per framework.
+ */
+enum AnchorOrder
+{
+    ANCHOR_ORDER_RATIO_MAJOR = 0, //!< a = ratio_index * S + size_index (torchvision, mmdetection, keras-retinanet, AP-loss)
+    ANCHOR_ORDER_SIZE_MAJOR = 1   //!< a = size_index * R + ratio_index (detectron2, ODTK, Detectron1)
+};
+
+/** @brief How the ratio-1 anchor side is turned into the cell anchors of a level. */
+enum AnchorRounding
+{
+    ANCHOR_ROUNDING_NONE = 0,       //!< float anchors (detectron2, mmdetection, keras-retinanet, ODTK >= 2020)
+    ANCHOR_ROUNDING_ROUND = 1,      //!< torchvision: float32 cell anchors rounded half-to-even
+    ANCHOR_ROUNDING_QUANTIZED = 2   //!< Detectron1 / ODTK 19.04: w,h rounded at the base size (= stride), then scaled
+};
+
+/** @brief Where the stride of a level comes from. */
+enum StrideMode
+{
+    STRIDE_FIXED = 0,           //!< the configured strides (8, 16, ... 128)
+    STRIDE_PADDED_DIV_GRID = 1  //!< torchvision: input_size // grid_size, per axis (P6/P7 are then not 64/128)
+};
+
+/** @brief Box parametrisation of the regression head. */
+enum BoxCoding
+{
+    BOX_CODING_CENTER_SIZE = 0, //!< (dx, dy, dw, dh) relative to the anchor centre and size (most frameworks)
+    BOX_CODING_CORNERS = 1      //!< corner offsets times anchor size (keras-retinanet)
+};
+
+/** @brief The "+1" pixel convention of legacy code. */
+enum PlusOne
+{
+    PLUS_ONE_NONE = 0,      //!< w = x2 - x1 (torchvision, detectron2, mmdetection, keras)
+    PLUS_ONE_LEGACY = 1,    //!< w = x2 - x1 + 1 and decoded x2 = cx + w/2 - 1 (Detectron1, ODTK)
+    PLUS_ONE_SYMMETRIC = 2  //!< w = x2 - x1 + 1 and decoded half-size = max(w - 1, 0)/2 on both sides (AP-loss)
+};
+
+/** @brief Clamp of the dw/dh deltas before exp(). */
+enum DeltaClamp
+{
+    DELTA_CLAMP_NONE = 0,      //!< ODTK, AP-loss
+    DELTA_CLAMP_UPPER = 1,     //!< min(d, v): torchvision, detectron2, Detectron1
+    DELTA_CLAMP_SYMMETRIC = 2  //!< clamp(d, -v, v): mmdetection
+};
+
+/** @brief When boxes are clipped to the image. */
+enum ClipMode
+{
+    CLIP_NONE = 0,
+    CLIP_BEFORE_NMS = 1, //!< torchvision, mmdetection, keras-retinanet, ODTK, Detectron1, AP-loss
+    CLIP_AFTER_NMS = 2   //!< detectron2 (boxes that become empty are dropped)
+};
+
+/** @brief Which rectangle boxes are clipped to. */
+enum ClipTarget
+{
+    CLIP_TO_IMAGE = 0, //!< the resized image inside the (padded) network input
+    CLIP_TO_INPUT = 1  //!< the whole padded network input tensor (keras-retinanet, ODTK)
+};
+
+/** @brief How a class score is obtained from the classification head. */
+enum ScoreActivation
+{
+    SCORE_SIGMOID = 0,     //!< per-class sigmoid of logits, no background class (focal loss)
+    SCORE_PROBABILITY = 1, //!< the graph already outputs probabilities (keras-retinanet, ODTK, ONNX zoo)
+    SCORE_FL_STAR = 2,     //!< FL*: p = sigmoid(gamma * x + beta)
+    SCORE_SOFTMAX = 3      //!< softmax over K+1 channels with a background class (Detectron1 softmax focal loss)
+};
+
+/** @brief Order of score thresholding and per-level top-k. */
+enum SelectionOrder
+{
+    SELECT_THRESHOLD_THEN_TOPK = 0, //!< torchvision, detectron2, mmdetection, ODTK, Detectron1
+    SELECT_TOPK_THEN_THRESHOLD = 1  //!< AP-loss (same result for a monotone score; see doc/decoder.md)
+};
+
+/** @brief Memory layout of the raw head outputs. */
+enum OutputLayout
+{
+    LAYOUT_PER_LEVEL_NCHW = 0, //!< one (N, A*K, H, W) + (N, A*4, H, W) pair per level
+    LAYOUT_CONCATENATED = 1,   //!< (N, sum(H*W*A), K) + (N, sum(H*W*A), 4), level -> y -> x -> a
+    LAYOUT_PER_LEVEL_NHWC = 2  //!< one (N, H, W, A*K) + (N, H, W, A*4) pair per level
+};
+
+/** @brief How a frame is brought to the network input size. */
+enum ResizeMode
+{
+    RESIZE_NONE = 0,       //!< the frame is used as is (then padded to the divisor)
+    RESIZE_FIXED = 1,      //!< stretched to input_size
+    RESIZE_KEEP_RATIO = 2, //!< scaled so that the short side is min_size and the long side <= max_size
+    RESIZE_LETTERBOX = 3   //!< scaled to fit input_size keeping the aspect ratio, padded bottom/right
+};
+
+/** @brief Anchor generation (the "anchors" section of a config). */
+struct CV_EXPORTS_W_SIMPLE AnchorConfig
+{
+    CV_PROP_RW std::vector<float> strides;  //!< nominal stride per level, e.g. 8 16 32 64 128
+    /** Per-level ratio-1 anchor sides, row l = level l (all rows the same length S).
+     *  Stored row-major in `sizes` with `sizesPerLevel` columns. */
+    CV_PROP_RW std::vector<float> sizes;
+    CV_PROP_RW int sizesPerLevel = 0;
+    CV_PROP_RW std::vector<float> aspectRatios; //!< h/w
+    CV_PROP_RW int order = ANCHOR_ORDER_RATIO_MAJOR;     //!< AnchorOrder
+    CV_PROP_RW int rounding = ANCHOR_ROUNDING_NONE;      //!< AnchorRounding
+    CV_PROP_RW int strideMode = STRIDE_FIXED;            //!< StrideMode
+    CV_PROP_RW float centerOffset = 0.f;       //!< anchor centre = x*stride + centerOffset*stride + centerOffsetPixels
+    CV_PROP_RW float centerOffsetPixels = 0.f; //!< -0.5 for the (stride-1)/2 "+1" convention
+    CV_PROP_RW bool plusOne = false;           //!< anchor spans [c-(w-1)/2, c+(w-1)/2] (Detectron1, ODTK 19.04, AP-loss)
+
+    int numLevels() const { return (int)strides.size(); }
+    int numAnchors() const { return sizesPerLevel * (int)aspectRatios.size(); }
+    float size(int level, int s) const { return sizes[(size_t)level * sizesPerLevel + s]; }
+};
+
+/** @brief Box decoding (the "box_coding" section). */
+struct CV_EXPORTS_W_SIMPLE BoxCodingConfig
+{
+    CV_PROP_RW int type = BOX_CODING_CENTER_SIZE; //!< BoxCoding
+    CV_PROP_RW Vec4f means = Vec4f(0, 0, 0, 0);   //!< delta = raw * std + mean
+    CV_PROP_RW Vec4f stds = Vec4f(1, 1, 1, 1);    //!< torchvision "weights" w give std = 1/w
+    CV_PROP_RW int plusOne = PLUS_ONE_NONE;       //!< PlusOne
+    CV_PROP_RW int clamp = DELTA_CLAMP_UPPER;     //!< DeltaClamp
+    CV_PROP_RW float clampValue = 4.135166556742356f; //!< log(1000/16)
+    CV_PROP_RW int clip = CLIP_BEFORE_NMS;        //!< ClipMode
+    CV_PROP_RW int clipTarget = CLIP_TO_IMAGE;    //!< ClipTarget
+    CV_PROP_RW float clipMaxOffset = 0.f;         //!< upper clip bound = size - clipMaxOffset (1 for "W-1")
+};
+
+/** @brief Score computation (the "scoring" section). */
+struct CV_EXPORTS_W_SIMPLE ScoringConfig
+{
+    CV_PROP_RW int activation = SCORE_SIGMOID; //!< ScoreActivation
+    CV_PROP_RW float gamma = 1.f;              //!< FL*: sigmoid(gamma*x + beta)
+    CV_PROP_RW float beta = 0.f;
+    CV_PROP_RW int backgroundChannel = 0;      //!< softmax: which of the K+1 channels is background
+};
+
+/** @brief Candidate selection and NMS (the "selection" section). */
+struct CV_EXPORTS_W_SIMPLE SelectionConfig
+{
+    CV_PROP_RW float scoreThreshold = 0.05f;
+    CV_PROP_RW std::vector<float> levelScoreThresholds; //!< optional per-level override (e.g. 0 on P7)
+    CV_PROP_RW bool thresholdInclusive = false;         //!< score >= t instead of score > t (ODTK Python)
+    CV_PROP_RW int order = SELECT_THRESHOLD_THEN_TOPK;  //!< SelectionOrder
+    CV_PROP_RW int topkPerLevel = 1000;                 //!< <= 0: no pre-NMS top-k
+    CV_PROP_RW float nmsThreshold = 0.5f;               //!< suppress when IoU > threshold
+    CV_PROP_RW bool classAgnosticNms = false;
+    CV_PROP_RW bool nmsPlusOne = false;                 //!< IoU with "+1" areas (Detectron1, ODTK)
+    CV_PROP_RW int maxDetections = 300;                 //!< <= 0: unlimited
+
+    float levelThreshold(int level) const
+    {
+        return level < (int)levelScoreThresholds.size() ? levelScoreThresholds[level] : scoreThreshold;
+    }
+};
+
+/** @brief Which network outputs feed the decoder (the "outputs" section). */
+struct CV_EXPORTS_W_SIMPLE OutputConfig
+{
+    CV_PROP_RW int layout = LAYOUT_PER_LEVEL_NCHW; //!< OutputLayout
+    CV_PROP_RW std::vector<std::string> clsNames;  //!< per level (or one for concatenated); empty: infer from shapes
+    CV_PROP_RW std::vector<std::string> boxNames;
+};
+
+/** @brief Image to blob conversion (the "preprocess" section), used by RetinaNetDetectionModel. */
+struct CV_EXPORTS_W_SIMPLE PreprocessConfig
+{
+    CV_PROP_RW bool swapRB = true;           //!< frames are BGR; true feeds RGB to the network
+    CV_PROP_RW double scale = 1.0 / 255.0;   //!< pixel * scale, then (x - mean) / std
+    CV_PROP_RW Scalar mean = Scalar(0.485, 0.456, 0.406);
+    CV_PROP_RW Scalar std = Scalar(0.229, 0.224, 0.225);
+    CV_PROP_RW int resize = RESIZE_KEEP_RATIO; //!< ResizeMode
+    CV_PROP_RW Size inputSize;               //!< RESIZE_FIXED / RESIZE_LETTERBOX target, or a fixed input of the net
+    CV_PROP_RW int minSize = 800;            //!< RESIZE_KEEP_RATIO
+    CV_PROP_RW int maxSize = 1333;
+    CV_PROP_RW int padDivisor = 32;          //!< pad bottom/right to a multiple (1: none)
+    CV_PROP_RW double padValue = 0.0;        //!< value of padded pixels after normalisation
+    CV_PROP_RW int interpolation = INTER_LINEAR;
+};
+
+/** @brief The complete description of how a RetinaNet's outputs are decoded.
+ *
+ * Loaded from YAML/JSON with cv::FileStorage (see doc/config.md for every field and its default)
+ * or from a shipped preset by name (torchvision, torchvision_v2, detectron2, mmdetection,
+ * keras_retinanet, odtk, odtk_19.04, detectron, aploss).
+ */
+class CV_EXPORTS_W_SIMPLE RetinaNetConfig
+{
+public:
+    CV_WRAP RetinaNetConfig();
+
+    CV_PROP_RW int numClasses = 0;            //!< K, the number of foreground classes
+    CV_PROP_RW std::vector<std::string> classNames;
+    CV_PROP_RW AnchorConfig anchors;
+    CV_PROP_RW BoxCodingConfig boxCoding;
+    CV_PROP_RW ScoringConfig scoring;
+    CV_PROP_RW SelectionConfig selection;
+    CV_PROP_RW OutputConfig outputs;
+    CV_PROP_RW PreprocessConfig preprocess;
+    CV_PROP_RW std::string name;              //!< preset or model name, informative
+
+    /** @brief Loads a config file (.yml, .yaml, .json; .gz allowed) or, when @p pathOrPreset has no
+     *  extension and is not a file, the shipped preset of that name. Throws on unknown fields. */
+    CV_WRAP static RetinaNetConfig load(const std::string& pathOrPreset);
+    /** @brief The shipped preset @p name (torchvision, detectron2, ...). */
+    CV_WRAP static RetinaNetConfig preset(const std::string& name);
+    /** @brief Names of all shipped presets. */
+    CV_WRAP static std::vector<std::string> presetNames();
+    /** @brief Reads from an open FileStorage node (the config's root map). */
+    static RetinaNetConfig read(const FileNode& root);
+
+    CV_WRAP void save(const std::string& path) const;
+    void write(FileStorage& fs) const;
+
+    /** @brief Throws cv::Exception naming the first inconsistent field. */
+    CV_WRAP void validate() const;
+
+    //! Number of score channels per anchor: K, or K+1 with a softmax background.
+    int channelsPerAnchor() const { return numClasses + (scoring.activation == SCORE_SOFTMAX ? 1 : 0); }
+};
+
+//! @}
+
+}} // namespace cv::dnn_retinanet
+
+#endif

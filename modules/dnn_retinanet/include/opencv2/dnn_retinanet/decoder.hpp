@@ -1,0 +1,93 @@
+// This file is part of the dnn_retinanet module.
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+#ifndef OPENCV_DNN_RETINANET_DECODER_HPP
+#define OPENCV_DNN_RETINANET_DECODER_HPP
+
+#include <opencv2/dnn_retinanet/config.hpp>
+
+namespace cv {
+namespace dnn_retinanet {
+
+//! @addtogroup dnn_retinanet
+//! @{
+
+/** @brief One detection in network-input pixel coordinates (or frame coordinates when returned by
+ *  RetinaNetDetectionModel). */
+struct CV_EXPORTS_W_SIMPLE Detection
+{
+    CV_PROP_RW Vec4f box;     //!< x1, y1, x2, y2
+    CV_PROP_RW float score = 0.f;
+    CV_PROP_RW int classId = -1; //!< index in [0, numClasses) of the model's label space
+    Rect2f rect() const { return Rect2f(box[0], box[1], box[2] - box[0], box[3] - box[1]); }
+};
+
+/** @brief Counters of the last decode() call, for diagnostics and benchmarks. */
+struct CV_EXPORTS_W_SIMPLE DecodeStats
+{
+    CV_PROP_RW int64 scanned = 0;         //!< score values read
+    CV_PROP_RW int64 candidates = 0;      //!< values above the (logit-space) threshold
+    CV_PROP_RW int64 afterTopk = 0;       //!< candidates kept by the per-level top-k
+    CV_PROP_RW int64 nonFinite = 0;       //!< candidates dropped because their box was NaN/Inf
+    CV_PROP_RW int64 detections = 0;      //!< final detections, all images
+};
+
+/** @brief Focal-loss-aware RetinaNet anchor decoder: raw head outputs -> detections.
+ *
+ * Implements the whole post-processing of a RetinaNet for any convention a RetinaNetConfig can
+ * express: anchors -> score threshold (in logit space, so sigmoid runs only on candidates) ->
+ * per-level top-k -> box decoding -> clipping -> class-aware NMS -> max detections.
+ *
+ * Thread safety: one decoder holds reusable scratch buffers, so a single instance must not run
+ * decode() from two threads at once. Create one decoder per thread (creation is cheap).
+ *
+ * Non-finite inputs: NaN scores never pass a threshold; +Inf logits score 1. Candidates whose
+ * decoded box is not finite are dropped and counted in DecodeStats::nonFinite.
+ */
+class CV_EXPORTS_W RetinaNetDecoder
+{
+public:
+    virtual ~RetinaNetDecoder();
+
+    /** @brief Creates a CPU decoder; the config is validated (cv::Exception on error). */
+    CV_WRAP static Ptr<RetinaNetDecoder> create(const RetinaNetConfig& config);
+
+    /** @brief Decodes a batch.
+     * @param outputs the head tensors (CV_32F), in any order.
+     * @param outputNames their names, used to map them to (level, kind) when the config names them;
+     *        may be empty, then the mapping is inferred from the shapes.
+     * @param inputSize width and height of the (padded) network input.
+     * @param imageSizes per image, the valid (resized, unpadded) part of the input; empty: the whole input.
+     * @param detections per image, sorted by decreasing score.
+     */
+    virtual void decode(InputArrayOfArrays outputs, const std::vector<std::string>& outputNames,
+                        const Size& inputSize, const std::vector<Size>& imageSizes,
+                        std::vector<std::vector<Detection> >& detections) = 0;
+
+    /** @brief Same as decode(), written as an SSD-style [1, 1, D, 7] blob of
+     *  [imageId, classId, score, x1, y1, x2, y2] rows in input pixels. */
+    CV_WRAP virtual void decodeToBlob(InputArrayOfArrays outputs, const std::vector<std::string>& outputNames,
+                                      const Size& inputSize, const std::vector<Size>& imageSizes,
+                                      OutputArray blob) = 0;
+
+    CV_WRAP virtual const RetinaNetConfig& getConfig() const = 0;
+    CV_WRAP virtual void setScoreThreshold(float threshold) = 0; //!< also resets per-level thresholds
+    CV_WRAP virtual void setNmsThreshold(float threshold) = 0;
+    CV_WRAP virtual void setTopK(int topkPerLevel) = 0;
+    CV_WRAP virtual void setMaxDetections(int maxDetections) = 0;
+    CV_WRAP virtual void setClassAgnosticNms(bool agnostic) = 0;
+    CV_WRAP virtual DecodeStats getLastStats() const = 0;
+};
+
+/** @brief The score threshold applied to raw head values for a probability threshold @p t:
+ *  log(t/(1-t)) for logits, (logit(t)-beta)/gamma for FL*, t itself for probabilities. It is the
+ *  exact float boundary: raw > result <=> score(raw) > t (or >= with @p inclusive). */
+CV_EXPORTS_W float rawScoreThreshold(const ScoringConfig& scoring, float t, bool inclusive = false);
+
+/** @brief Score of a raw value for the sigmoid / probability / FL* activations. */
+CV_EXPORTS_W float scoreFromRaw(const ScoringConfig& scoring, float raw);
+
+//! @}
+
+}} // namespace cv::dnn_retinanet
+
+#endif

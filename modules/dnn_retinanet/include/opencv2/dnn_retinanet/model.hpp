@@ -1,0 +1,110 @@
+// This file is part of the dnn_retinanet module.
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+#ifndef OPENCV_DNN_RETINANET_MODEL_HPP
+#define OPENCV_DNN_RETINANET_MODEL_HPP
+
+#include <opencv2/dnn.hpp>
+#include <opencv2/dnn_retinanet/decoder.hpp>
+
+namespace cv {
+namespace dnn_retinanet {
+
+//! @addtogroup dnn_retinanet
+//! @{
+
+/** @brief Where a frame went inside the network input: out = in * scale, then padded. */
+struct CV_EXPORTS_W_SIMPLE LetterboxInfo
+{
+    CV_PROP_RW Size frameSize;   //!< original frame
+    CV_PROP_RW Size imageSize;   //!< resized frame, top-left of the input
+    CV_PROP_RW Size inputSize;   //!< padded network input
+    CV_PROP_RW double scaleX = 1, scaleY = 1;
+};
+
+/** @brief Turns a frame into a network blob as a RetinaNetConfig's preprocess section says:
+ *  keep-ratio / fixed / letterbox resize, padding to the divisor, colour order, per-channel mean
+ *  and std. Accepts 8U/16U/32F images with 1, 3 or 4 channels (converted to 3-channel BGR). */
+CV_EXPORTS_W void blobFromFrame(InputArray frame, const PreprocessConfig& pre, OutputArray blob,
+                                CV_OUT LetterboxInfo& info);
+
+/** @brief RetinaNet as a cv::dnn::DetectionModel.
+ *
+ * The decoder runs inside the Net as a layer of type "DetectionOutput", so:
+ *  - the inherited cv::dnn::DetectionModel::detect (also through a DetectionModel&) returns
+ *    RetinaNet detections with the base class' preprocessing (fixed size, scalar mean/scale);
+ *  - Net::forward() yields the SSD-style [1, 1, D, 7] blob [imageId, classId, score, x1, y1, x2, y2]
+ *    with coordinates normalised by the valid image size (see doc/model.md);
+ *  - the detect() overloads of this class apply the config's full preprocessing (keep-ratio
+ *    resize, padding, per-channel mean and std) and return boxes in frame coordinates.
+ *
+ * Thread safety: a model (and its copies, which share one Net) must be used from one thread at a
+ * time. Independent models may run in parallel threads.
+ */
+class CV_EXPORTS_W_SIMPLE RetinaNetDetectionModel : public dnn::DetectionModel
+{
+public:
+    /** @brief Reads a network (ONNX first, any format cv::dnn::readNet knows) and a config.
+     * @param model the network file.
+     * @param config a config file path or a preset name (see RetinaNetConfig::load).
+     */
+    CV_WRAP RetinaNetDetectionModel(const std::string& model, const std::string& config);
+    /** @brief Wraps an already loaded network; outputs are validated against @p config. */
+    RetinaNetDetectionModel(const dnn::Net& network, const RetinaNetConfig& config);
+
+    /** @brief Same signature as DetectionModel::detect; full preprocessing, frame coordinates.
+     *  @p confThreshold filters the decoder's detections; @p nmsThreshold > 0 overrides the config. */
+    CV_WRAP void detect(InputArray frame, CV_OUT std::vector<int>& classIds,
+                        CV_OUT std::vector<float>& confidences, CV_OUT std::vector<Rect>& boxes,
+                        float confThreshold = 0.5f, float nmsThreshold = 0.0f);
+    /** @brief As above with sub-pixel boxes. */
+    CV_WRAP void detect(InputArray frame, CV_OUT std::vector<int>& classIds,
+                        CV_OUT std::vector<float>& confidences, CV_OUT std::vector<Rect2d>& boxes,
+                        float confThreshold = 0.5f, float nmsThreshold = 0.0f);
+    /** @brief All detections above the config's score threshold, frame coordinates. */
+    void detect(InputArray frame, std::vector<Detection>& detections);
+    /** @brief N frames in one forward pass (sizes may differ: they are padded to a common input);
+     *  results equal N single-frame detect() calls. */
+    void detectBatch(InputArrayOfArrays frames, std::vector<std::vector<Detection> >& detections);
+
+    CV_WRAP RetinaNetDetectionModel& setScoreThreshold(float threshold);
+    CV_WRAP RetinaNetDetectionModel& setNmsThreshold(float threshold);
+    CV_WRAP RetinaNetDetectionModel& setTopK(int topkPerLevel);
+    CV_WRAP RetinaNetDetectionModel& setMaxDetections(int maxDetections);
+    CV_WRAP RetinaNetDetectionModel& setClassAgnosticNms(bool agnostic);
+    /** @brief Resize policy: RESIZE_KEEP_RATIO (minSize/maxSize), RESIZE_FIXED or
+     *  RESIZE_LETTERBOX (size), RESIZE_NONE. */
+    CV_WRAP RetinaNetDetectionModel& setInputResize(int mode, const Size& size = Size(),
+                                                    int minSize = 0, int maxSize = 0);
+    /** @brief Backend/target for the network; a CUDA request on an OpenCV without CUDA warns once
+     *  and runs on the CPU (see getBackend()). The decode layer always runs on the CPU. */
+    CV_WRAP RetinaNetDetectionModel& setPreferableBackend(dnn::Backend backendId);
+    CV_WRAP RetinaNetDetectionModel& setPreferableTarget(dnn::Target targetId);
+    //! Backend/target actually used (after the CUDA-availability check).
+    CV_WRAP dnn::Backend getBackend() const;
+    CV_WRAP dnn::Target getTarget() const;
+
+    CV_WRAP const std::vector<std::string>& getClassNames() const;
+    CV_WRAP const RetinaNetConfig& getConfig() const;
+    //! Where the last frame went inside the network input.
+    CV_WRAP LetterboxInfo getLastLetterbox() const;
+
+    /** @brief Per-stage time of the last detect call in milliseconds: preprocess, forward
+     *  (network incl. decode layer), decode (the decode layer alone), postprocess. */
+    CV_WRAP std::vector<double> getLastTimings() const;
+
+    struct Impl;
+private:
+    struct Prepared;
+    explicit RetinaNetDetectionModel(const Prepared& prepared);
+    Ptr<Impl> retina;
+};
+
+/** @brief Registers the "RetinaNetDecode" dnn layer (idempotent, thread-safe). Needed only to
+ *  import graphs that already contain the decode node; the model registers it itself. */
+CV_EXPORTS_W void registerRetinaNetLayers();
+
+//! @}
+
+}} // namespace cv::dnn_retinanet
+
+#endif

@@ -1,0 +1,42 @@
+// This file is part of the dnn_retinanet module.
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+#ifndef DNN_RETINANET_TEST_PRECOMP_HPP
+#define DNN_RETINANET_TEST_PRECOMP_HPP
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/dnn_retinanet.hpp>
+
+#include <string>
+#include <vector>
+
+namespace opencv_test {
+using namespace cv;
+using namespace cv::dnn_retinanet;
+
+//! Path of a file under data/ ($DNN_RETINANET_TEST_DATA, else the source tree's data/).
+std::string findDataFile(const std::string& relative, bool required = true);
+
+//! EXPECT that @p fn throws a cv::Exception whose message contains @p needle.
+#define EXPECT_CV_ERROR(statement, needle)                                                        \
+    do {                                                                                          \
+        bool thrown_ = false;                                                                     \
+        try { statement; }                                                                        \
+        catch (const cv::Exception& e_) {                                                         \
+            thrown_ = true;                                                                       \
+            EXPECT_NE(std::string(e_.what()).find(needle), std::string::npos)                     \
+                << "message: " << e_.what() << "\nexpected to contain: " << (needle);             \
+        }                                                                                         \
+        EXPECT_TRUE(thrown_) << "expected a cv::Exception containing: " << (needle);              \
+    } while (0)
+
+/** Same detections: same count, for each expected detection a distinct actual one with the same
+ *  class, |score diff| <= scoreTol and IoU >= iouMin (matched greedily in expected order). */
+::testing::AssertionResult sameDetections(const std::vector<Detection>& expected, const std::vector<Detection>& actual,
+                                          double scoreTol, double iouMin);
+
+double boxIoU(const Vec4f& a, const Vec4f& b);
+
+} // namespace opencv_test
+
+#endif
