@@ -29,6 +29,15 @@ std::string findDataFile(const std::string& relative, bool required)
 
 double boxIoU(const Vec4f& a, const Vec4f& b)
 {
+    // Zero-area (clipped to an edge) or inverted (corner coding) boxes have no meaningful IoU:
+    // they match when their coordinates agree.
+    if (!(a[2] > a[0] && a[3] > a[1]) || !(b[2] > b[0] && b[3] > b[1]))
+    {
+        for (int i = 0; i < 4; i++)
+            if (std::abs(a[i] - b[i]) > 1e-3 * (1 + std::abs(a[i])))
+                return 0.0;
+        return 1.0;
+    }
     const double iw = std::max(0.0, (double)std::min(a[2], b[2]) - std::max(a[0], b[0]));
     const double ih = std::max(0.0, (double)std::min(a[3], b[3]) - std::max(a[1], b[1]));
     const double inter = iw * ih;

@@ -1,0 +1,324 @@
+// This file is part of the dnn_retinanet module.
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+#include "decoder_test_utils.hpp"
+#include "anchors/anchor_generator.hpp"
+
+#include <map>
+
+namespace opencv_test {
+
+RetinaNetConfig testConfig(int K, int layout)
+{
+    RetinaNetConfig c = RetinaNetConfig::preset("torchvision");
+    c.numClasses = K;
+    c.outputs.layout = layout;
+    if (layout == LAYOUT_CONCATENATED)
+    {
+        c.outputs.clsNames = {"cls"};
+        c.outputs.boxNames = {"box"};
+    }
+    else
+        for (int l = 0; l < 5; l++)
+        {
+            c.outputs.clsNames.push_back(format("cls_%d", l));
+            c.outputs.boxNames.push_back(format("box_%d", l));
+        }
+    return c;
+}
+
+static std::vector<Size> featureSizes(const RetinaNetConfig& c, Size input)
+{
+    std::vector<Size> s;
+    for (float stride : c.anchors.strides)
+        s.push_back(Size((int)std::ceil(input.width / stride), (int)std::ceil(input.height / stride)));
+    return s;
+}
+
+static void setNames(const RetinaNetConfig& c, SyntheticHead& h, int layout)
+{
+    h.names.clear();
+    const int L = c.anchors.numLevels();
+    if (layout == LAYOUT_CONCATENATED)
+    {
+        h.names.push_back(c.outputs.clsNames.empty() ? "cls" : c.outputs.clsNames[0]);
+        h.names.push_back(c.outputs.boxNames.empty() ? "box" : c.outputs.boxNames[0]);
+        return;
+    }
+    for (int l = 0; l < L; l++) h.names.push_back(c.outputs.clsNames.empty() ? format("cls_%d", l) : c.outputs.clsNames[l]);
+    for (int l = 0; l < L; l++) h.names.push_back(c.outputs.boxNames.empty() ? format("box_%d", l) : c.outputs.boxNames[l]);
+}
+
+SyntheticHead toLayout(const RetinaNetConfig& c, const SyntheticHead& src, int layout)
+{
+    SyntheticHead h = src;
+    h.outputs.clear();
+    const int L = (int)h.featureSizes.size(), A = c.anchors.numAnchors(), C = c.channelsPerAnchor();
+    const int N = src.nchwCls[0].size[0];
+    if (layout == LAYOUT_PER_LEVEL_NCHW)
+    {
+        for (int l = 0; l < L; l++) h.outputs.push_back(src.nchwCls[l]);
+        for (int l = 0; l < L; l++) h.outputs.push_back(src.nchwBox[l]);
+    }
+    else
+    {
+        // (N, ch, H, W) -> (N, H, W, ch): per level NHWC, or all levels stacked as (N, sum HWA, C)
+        int rows = 0;
+        for (const Size& s : h.featureSizes) rows += s.area() * A;
+        const int catCls[] = {N, rows, C}, catBox[] = {N, rows, 4};
+        Mat cc(3, catCls, CV_32F), cb(3, catBox, CV_32F);
+        std::vector<Mat> lc, lb;
+        int offset = 0;
+        for (int l = 0; l < L; l++)
+        {
+            const int H = h.featureSizes[l].height, W = h.featureSizes[l].width;
+            const int sc[] = {N, H, W, A * C}, sb[] = {N, H, W, A * 4};
+            Mat mc(4, sc, CV_32F), mb(4, sb, CV_32F);
+            for (int n = 0; n < N; n++)
+                for (int ch = 0; ch < A * C; ch++)
+                    for (int p = 0; p < H * W; p++)
+                        mc.ptr<float>()[((size_t)n * H * W + p) * A * C + ch] = src.nchwCls[l].ptr<float>()[((size_t)n * A * C + ch) * H * W + p];
+            for (int n = 0; n < N; n++)
+                for (int ch = 0; ch < A * 4; ch++)
+                    for (int p = 0; p < H * W; p++)
+                        mb.ptr<float>()[((size_t)n * H * W + p) * A * 4 + ch] = src.nchwBox[l].ptr<float>()[((size_t)n * A * 4 + ch) * H * W + p];
+            for (int n = 0; n < N; n++)
+            {
+                std::copy(mc.ptr<float>() + (size_t)n * H * W * A * C, mc.ptr<float>() + (size_t)(n + 1) * H * W * A * C,
+                          cc.ptr<float>() + ((size_t)n * rows + offset) * C);
+                std::copy(mb.ptr<float>() + (size_t)n * H * W * A * 4, mb.ptr<float>() + (size_t)(n + 1) * H * W * A * 4,
+                          cb.ptr<float>() + ((size_t)n * rows + offset) * 4);
+            }
+            offset += H * W * A;
+            lc.push_back(mc);
+            lb.push_back(mb);
+        }
+        if (layout == LAYOUT_CONCATENATED)
+        {
+            h.outputs.push_back(cc);
+            h.outputs.push_back(cb);
+        }
+        else
+        {
+            for (const Mat& m : lc) h.outputs.push_back(m);
+            for (const Mat& m : lb) h.outputs.push_back(m);
+        }
+    }
+    RetinaNetConfig named = c;
+    named.outputs.layout = layout;
+    if (layout == LAYOUT_CONCATENATED && named.outputs.clsNames.size() != 1)
+    {
+        named.outputs.clsNames.clear();
+        named.outputs.boxNames.clear();
+    }
+    setNames(named, h, layout);
+    return h;
+}
+
+SyntheticHead makeHead(const RetinaNetConfig& c, Size inputSize, int batch, double fracAbove, uint64 seed, bool probabilities)
+{
+    RNG rng(seed);
+    SyntheticHead h;
+    h.inputSize = inputSize;
+    h.imageSizes.assign(batch, inputSize);
+    h.featureSizes = featureSizes(c, inputSize);
+    const int A = c.anchors.numAnchors(), C = c.channelsPerAnchor();
+    const bool softmax = c.scoring.activation == SCORE_SOFTMAX;
+    for (const Size& s : h.featureSizes)
+    {
+        const int sc[] = {batch, A * C, s.height, s.width}, sb[] = {batch, A * 4, s.height, s.width};
+        Mat cls(4, sc, CV_32F), box(4, sb, CV_32F);
+        float* p = cls.ptr<float>();
+        for (size_t i = 0; i < cls.total(); i++)
+        {
+            float v;
+            if (rng.uniform(0.0, 1.0) < fracAbove)
+                v = rng.uniform(-2.5f, 4.f);
+            else
+            {
+                v = (float)(-4.6 + rng.gaussian(1.0));
+                if (v > -3.2f) v = -6.4f - v; // reflect: stay far below logit(0.05)
+            }
+            if (softmax && (i / s.area()) % C == (size_t)c.scoring.backgroundChannel)
+                v = rng.uniform(-1.f, 1.f);
+            p[i] = probabilities ? 1.f / (1.f + std::exp(-v)) : v;
+        }
+        float* b = box.ptr<float>();
+        for (size_t i = 0; i < box.total(); i++)
+        {
+            b[i] = (float)rng.gaussian(0.3);
+            if (rng.uniform(0.0, 1.0) < 0.003) b[i] = rng.uniform(4.5f, 7.f); // beyond the clamp
+        }
+        h.nchwCls.push_back(cls);
+        h.nchwBox.push_back(box);
+    }
+    return toLayout(c, h, c.outputs.layout);
+}
+
+SyntheticHead sliceImage(const RetinaNetConfig& c, const SyntheticHead& src, int n)
+{
+    SyntheticHead h = src;
+    h.imageSizes = {src.imageSizes[n]};
+    for (size_t l = 0; l < src.nchwCls.size(); l++)
+    {
+        auto slice = [&](const Mat& m) {
+            const int s[] = {1, m.size[1], m.size[2], m.size[3]};
+            Mat out(4, s, CV_32F);
+            const size_t per = out.total();
+            std::copy(m.ptr<float>() + per * n, m.ptr<float>() + per * (n + 1), out.ptr<float>());
+            return out;
+        };
+        h.nchwCls[l] = slice(src.nchwCls[l]);
+        h.nchwBox[l] = slice(src.nchwBox[l]);
+    }
+    return toLayout(c, h, c.outputs.layout);
+}
+
+std::vector<std::vector<Detection> > decodeBatch(const RetinaNetConfig& c, const SyntheticHead& h)
+{
+    Ptr<RetinaNetDecoder> dec = RetinaNetDecoder::create(c);
+    std::vector<std::vector<Detection> > d;
+    dec->decode(h.outputs, h.names, h.inputSize, h.imageSizes, d);
+    return d;
+}
+
+std::vector<Detection> decodeOne(const RetinaNetConfig& c, const SyntheticHead& h)
+{
+    std::vector<std::vector<Detection> > d = decodeBatch(c, h);
+    CV_Assert(d.size() == 1);
+    return d[0];
+}
+
+namespace {
+
+struct RefCand { double score; float raw; int level; long idx; int label; double box[4]; };
+
+void decodeDouble(const RetinaNetConfig& c, const Vec4f& an, const float* raw, double* out)
+{
+    const BoxCodingConfig& b = c.boxCoding;
+    double d[4];
+    for (int i = 0; i < 4; i++) d[i] = (double)raw[i] * b.stds[i] + b.means[i];
+    const double e = b.plusOne != PLUS_ONE_NONE ? 1 : 0;
+    const double w = an[2] - an[0] + e, h = an[3] - an[1] + e;
+    if (b.type == BOX_CODING_CORNERS)
+    {
+        out[0] = an[0] + d[0] * w; out[1] = an[1] + d[1] * h; out[2] = an[2] + d[2] * w; out[3] = an[3] + d[3] * h;
+        return;
+    }
+    for (int i = 2; i < 4; i++)
+    {
+        if (b.clamp != DELTA_CLAMP_NONE) d[i] = std::min(d[i], (double)b.clampValue);
+        if (b.clamp == DELTA_CLAMP_SYMMETRIC) d[i] = std::max(d[i], -(double)b.clampValue);
+    }
+    const double shift = b.plusOne == PLUS_ONE_SYMMETRIC ? 0.5 : 0.0;
+    const double cx = an[0] + 0.5 * w - shift + d[0] * w, cy = an[1] + 0.5 * h - shift + d[1] * h;
+    const double pw = std::exp(d[2]) * w, ph = std::exp(d[3]) * h;
+    if (b.plusOne == PLUS_ONE_SYMMETRIC)
+    {
+        const double hw = 0.5 * std::max(pw - 1, 0.0), hh = 0.5 * std::max(ph - 1, 0.0);
+        out[0] = cx - hw; out[1] = cy - hh; out[2] = cx + hw; out[3] = cy + hh;
+        return;
+    }
+    out[0] = cx - 0.5 * pw; out[1] = cy - 0.5 * ph; out[2] = cx + 0.5 * pw - e; out[3] = cy + 0.5 * ph - e;
+}
+
+double iouDouble(const double* a, const double* b, double e)
+{
+    const double iw = std::max(0.0, std::min(a[2], b[2]) - std::max(a[0], b[0]) + e);
+    const double ih = std::max(0.0, std::min(a[3], b[3]) - std::max(a[1], b[1]) + e);
+    const double inter = iw * ih;
+    return inter / ((a[2] - a[0] + e) * (a[3] - a[1] + e) + (b[2] - b[0] + e) * (b[3] - b[1] + e) - inter);
+}
+
+} // namespace
+
+std::vector<Detection> bruteForceDecode(const RetinaNetConfig& c, const SyntheticHead& h, int n)
+{
+    AnchorGenerator gen(c.anchors); // anchors themselves are tested in test_anchors.cpp
+    const int L = (int)h.featureSizes.size(), A = gen.numAnchors(), K = c.numClasses, C = c.channelsPerAnchor();
+    const SelectionConfig& s = c.selection;
+    std::vector<RefCand> all;
+    for (int l = 0; l < L; l++)
+    {
+        const int H = h.featureSizes[l].height, W = h.featureSizes[l].width;
+        const float* cls = h.nchwCls[l].ptr<float>() + (size_t)n * A * C * H * W;
+        const float* box = h.nchwBox[l].ptr<float>() + (size_t)n * A * 4 * H * W;
+        LevelGrid g = gen.grid(l, h.featureSizes[l], h.inputSize);
+        const float t = s.levelThreshold(l);
+        std::vector<RefCand> level;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                for (int a = 0; a < A; a++)
+                {
+                    const int pix = y * W + x;
+                    double lse = 0, m = -1e300;
+                    if (c.scoring.activation == SCORE_SOFTMAX)
+                    {
+                        for (int ch = 0; ch < C; ch++) m = std::max(m, (double)cls[(size_t)(a * C + ch) * H * W + pix]);
+                        for (int ch = 0; ch < C; ch++) lse += std::exp(cls[(size_t)(a * C + ch) * H * W + pix] - m);
+                    }
+                    for (int k = 0, ch = 0; ch < C; ch++)
+                    {
+                        if (c.scoring.activation == SCORE_SOFTMAX && ch == c.scoring.backgroundChannel) continue;
+                        const float raw = cls[(size_t)(a * C + ch) * H * W + pix];
+                        RefCand rc;
+                        rc.raw = raw;
+                        rc.score = c.scoring.activation == SCORE_SOFTMAX ? (float)(std::exp(raw - m) / lse)
+                                                                         : scoreFromRaw(c.scoring, raw);
+                        rc.level = l;
+                        rc.idx = ((long)pix * A + a) * K + k;
+                        rc.label = k++;
+                        float r[4];
+                        for (int i = 0; i < 4; i++) r[i] = box[(size_t)(a * 4 + i) * H * W + pix];
+                        const Vec4f an = AnchorGenerator::anchorAt(gen.cellAnchors(l)[a], g, y, x);
+                        decodeDouble(c, an, r, rc.box);
+                        const bool pass = s.thresholdInclusive ? rc.score >= t : rc.score > t;
+                        if (s.order == SELECT_TOPK_THEN_THRESHOLD || pass)
+                            level.push_back(rc);
+                    }
+                }
+        std::sort(level.begin(), level.end(), [](const RefCand& a, const RefCand& b) {
+            return a.score != b.score ? a.score > b.score : a.idx < b.idx;
+        });
+        if (s.topkPerLevel > 0 && (int)level.size() > s.topkPerLevel) level.resize(s.topkPerLevel);
+        for (const RefCand& rc : level)
+            if (s.order == SELECT_THRESHOLD_THEN_TOPK || (s.thresholdInclusive ? rc.score >= t : rc.score > t))
+                all.push_back(rc);
+    }
+    const Size clipSize = c.boxCoding.clipTarget == CLIP_TO_INPUT ? h.inputSize : h.imageSizes[n];
+    const double mx = clipSize.width - c.boxCoding.clipMaxOffset, my = clipSize.height - c.boxCoding.clipMaxOffset;
+    auto clip = [&](double* b) {
+        b[0] = std::min(std::max(b[0], 0.0), mx); b[2] = std::min(std::max(b[2], 0.0), mx);
+        b[1] = std::min(std::max(b[1], 0.0), my); b[3] = std::min(std::max(b[3], 0.0), my);
+    };
+    if (c.boxCoding.clip == CLIP_BEFORE_NMS)
+        for (RefCand& rc : all) clip(rc.box);
+    std::stable_sort(all.begin(), all.end(), [](const RefCand& a, const RefCand& b) { return a.score > b.score; });
+    std::vector<RefCand> kept;
+    const double e = s.nmsPlusOne ? 1 : 0;
+    for (const RefCand& rc : all)
+    {
+        bool suppressed = false;
+        for (const RefCand& k : kept)
+            if ((s.classAgnosticNms || k.label == rc.label) && iouDouble(k.box, rc.box, e) > s.nmsThreshold)
+                suppressed = true;
+        if (!suppressed) kept.push_back(rc);
+    }
+    if (s.maxDetections > 0 && (int)kept.size() > s.maxDetections) kept.resize(s.maxDetections);
+    std::vector<Detection> out;
+    for (RefCand& rc : kept)
+    {
+        if (c.boxCoding.clip == CLIP_AFTER_NMS)
+        {
+            clip(rc.box);
+            if (!(rc.box[2] > rc.box[0] && rc.box[3] > rc.box[1])) continue;
+        }
+        Detection d;
+        d.box = Vec4f((float)rc.box[0], (float)rc.box[1], (float)rc.box[2], (float)rc.box[3]);
+        d.score = (float)rc.score;
+        d.classId = rc.label;
+        out.push_back(d);
+    }
+    return out;
+}
+
+} // namespace opencv_test
