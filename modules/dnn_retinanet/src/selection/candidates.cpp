@@ -3,7 +3,8 @@
 
 #include "candidates.hpp"
 
-#if defined(__SSE2__) || defined(_M_X64)
+// GCC/Clang on x86-64 (SSE2 is baseline there); other targets use the scalar loop.
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #include <emmintrin.h>
 #define DNN_RETINANET_SCAN_SSE2 1
 #endif
@@ -14,7 +15,7 @@ void CandidateBuffer::trim()
 {
     if (topk_ <= 0 || items.size() <= (size_t)topk_)
         return;
-    std::nth_element(items.begin(), items.begin() + (topk_ - 1), items.end(), betterCandidate);
+    std::nth_element(items.begin(), items.begin() + (topk_ - 1), items.end(), BetterCandidate());
     floor_ = items[topk_ - 1].raw;
     floorActive_ = true;
     // Keep everything tied with the k-th value: a tie with a lower index may still win the merge.
@@ -25,61 +26,64 @@ void CandidateBuffer::trim()
 
 namespace {
 
-// flat position inside an image's score block -> canonical (torchvision) pair index
-struct CanonicalIndex
+/** Scans values [begin, end) of a contiguous run whose canonical index is base + i * step, with a
+ *  16-wide vector compare; only blocks with a hit look at individual lanes (by mask bits). */
+inline void scanRun(const float* p, size_t n, uint32_t base, uint32_t step, CandidateBuffer& out)
 {
-    explicit CanonicalIndex(const LevelView& v) : planar(v.planar), pixels(v.pixels()), A(v.A), C(v.C) {}
-    inline uint32_t operator()(size_t flat) const
+    float thr = out.scanThreshold();
+    size_t i = 0;
+#ifdef DNN_RETINANET_SCAN_SSE2
+    __m128 t = _mm_set1_ps(thr);
+    for (; i + 16 <= n; i += 16)
     {
-        if (!planar)
-            return (uint32_t)flat; // (pix*A + a)*C + c is already canonical
-        const size_t ch = flat / pixels, pix = flat - ch * pixels;
-        const size_t a = ch / C, c = ch - a * C;
-        return (uint32_t)((pix * A + a) * C + c);
+        const float* q = p + i;
+        const int mask = _mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q), t)) |
+                         (_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q + 4), t)) << 4) |
+                         (_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q + 8), t)) << 8) |
+                         (_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q + 12), t)) << 12);
+        if (mask == 0)
+            continue;
+        for (int m = mask; m != 0; m &= m - 1)
+        {
+            const int lane = __builtin_ctz((unsigned)m);
+            out.push(q[lane], base + (uint32_t)(i + lane) * step);
+        }
+        const float nt = out.scanThreshold(); // may have risen after a trim
+        if (nt != thr)
+        {
+            thr = nt;
+            t = _mm_set1_ps(thr);
+        }
     }
-    bool planar;
-    size_t pixels;
-    size_t A, C;
-};
-
-inline void pushRange(const float* block, size_t i, size_t end, float thr, const CanonicalIndex& canon,
-                      CandidateBuffer& out)
-{
-    for (; i < end; i++)
-    {
-        const float v = block[i];
-        if (v > thr)
-            out.push(v, canon(i));
-    }
+#endif
+    for (; i < n; i++)
+        if (p[i] > thr)
+        {
+            out.push(p[i], base + (uint32_t)i * step);
+            thr = out.scanThreshold();
+        }
 }
 
 } // namespace
 
 void scanScores(const LevelView& view, const float* block, size_t begin, size_t end, CandidateBuffer& out)
 {
-    const CanonicalIndex canon(view);
-    const float thr = out.threshold();
-    size_t i = begin;
-#ifdef DNN_RETINANET_SCAN_SSE2
-    // Align, then test 16 floats per iteration with one branch; NaN compares false.
-    while (i < end && ((uintptr_t)(block + i) & 15) != 0)
+    if (!view.planar)
     {
-        if (block[i] > thr) out.push(block[i], canon(i));
-        i++;
+        // (pix*A + a)*C + c is already the canonical index.
+        scanRun(block + begin, end - begin, (uint32_t)begin, 1, out);
+        return;
     }
-    const __m128 t = _mm_set1_ps(thr);
-    for (; i + 16 <= end; i += 16)
+    // Planar: split at channel planes; inside plane ch = a*C + c the index is pix*A*C + ch.
+    const size_t pixels = view.pixels();
+    const uint32_t step = (uint32_t)(view.A * view.C);
+    for (size_t pos = begin; pos < end;)
     {
-        const float* p = block + i;
-        const __m128 m0 = _mm_cmpgt_ps(_mm_load_ps(p), t);
-        const __m128 m1 = _mm_cmpgt_ps(_mm_load_ps(p + 4), t);
-        const __m128 m2 = _mm_cmpgt_ps(_mm_load_ps(p + 8), t);
-        const __m128 m3 = _mm_cmpgt_ps(_mm_load_ps(p + 12), t);
-        if (_mm_movemask_ps(_mm_or_ps(_mm_or_ps(m0, m1), _mm_or_ps(m2, m3))) != 0)
-            pushRange(block, i, i + 16, thr, canon, out);
+        const size_t ch = pos / pixels, pix = pos - ch * pixels;
+        const size_t n = std::min(end - pos, pixels - pix);
+        scanRun(block + pos, n, (uint32_t)(pix * step + ch), step, out);
+        pos += n;
     }
-#endif
-    pushRange(block, i, end, thr, canon, out);
 }
 
 void scanSoftmax(const LevelView& view, const float* block, size_t pixBegin, size_t pixEnd, int backgroundChannel,
@@ -128,10 +132,10 @@ void selectTopK(std::vector<Candidate>& items, int topk)
 {
     if (topk > 0 && items.size() > (size_t)topk)
     {
-        std::nth_element(items.begin(), items.begin() + (topk - 1), items.end(), betterCandidate);
+        std::nth_element(items.begin(), items.begin() + (topk - 1), items.end(), BetterCandidate());
         items.resize(topk);
     }
-    std::sort(items.begin(), items.end(), betterCandidate);
+    std::sort(items.begin(), items.end(), BetterCandidate());
 }
 
 }}

@@ -6,6 +6,8 @@
 #include "../precomp.hpp"
 #include "../layout/head_layout.hpp"
 
+#include <limits>
+
 namespace cv { namespace dnn_retinanet {
 
 /** @brief An (anchor, class) pair above the threshold. `index` is the pair's position in
@@ -19,10 +21,14 @@ struct Candidate
 };
 
 //! Selection order: higher raw first, ties by lower index (documented in doc/decoder.md).
-inline bool betterCandidate(const Candidate& a, const Candidate& b)
+//! A function object so that std::nth_element / std::sort inline it.
+struct BetterCandidate
 {
-    return a.raw > b.raw || (a.raw == b.raw && a.index < b.index);
-}
+    inline bool operator()(const Candidate& a, const Candidate& b) const
+    {
+        return a.raw > b.raw || (a.raw == b.raw && a.index < b.index);
+    }
+};
 
 /** @brief Candidates of one scan chunk. With a top-k, the buffer never holds more than 2k items:
  *  when full it keeps its best k and raises its floor, so later values below it are skipped and
@@ -42,6 +48,13 @@ public:
     }
     //! Values must be > threshold; once trimmed also >= the current k-th best.
     float threshold() const { return threshold_; }
+    /** The bound a scan may compare against with `>`: the threshold, raised to just below the
+     *  k-th best value once the buffer has been trimmed (so dense chunks stop producing pushes). */
+    float scanThreshold() const
+    {
+        return floorActive_ ? std::max(threshold_, std::nextafter(floor_, -std::numeric_limits<float>::infinity()))
+                            : threshold_;
+    }
     inline void push(float raw, uint32_t index)
     {
         if (floorActive_ && raw < floor_)

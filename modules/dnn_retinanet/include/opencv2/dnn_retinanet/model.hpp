@@ -95,6 +95,7 @@ public:
     struct Impl;
 private:
     struct Prepared;
+    static Prepared prepare(dnn::Net network, const RetinaNetConfig& config);
     explicit RetinaNetDetectionModel(const Prepared& prepared);
     Ptr<Impl> retina;
 };

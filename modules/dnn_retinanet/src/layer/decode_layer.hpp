@@ -1,0 +1,55 @@
+// This file is part of the dnn_retinanet module.
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+#ifndef DNN_RETINANET_DECODE_LAYER_HPP
+#define DNN_RETINANET_DECODE_LAYER_HPP
+
+#include "../precomp.hpp"
+
+#include <mutex>
+
+namespace cv { namespace dnn_retinanet {
+
+/** @brief The decoder as a cv::dnn layer ("RetinaNetDecode"), appended after the head outputs.
+ *
+ * Inputs: the L score tensors, the L box tensors (config order; one of each for the concatenated
+ * layout), then the network input blob (for the input size). Output: [1, 1, N*maxDetections, 7]
+ * rows [imageId, classId, score, x1, y1, x2, y2] with coordinates divided by the valid image width
+ * / height and clamped to [0, 1]; unused rows are [-1, -1, -1, 0, 0, 0, 0]. Its `type` is
+ * "DetectionOutput", which is what cv::dnn::DetectionModel::detect decodes. Runs on the CPU
+ * backend; under DNN_BACKEND_CUDA OpenCV falls back to it after copying its inputs to the host.
+ */
+class RetinaNetDecodeLayer CV_FINAL : public dnn::Layer
+{
+public:
+    static const char* kTypeName;       //!< "RetinaNetDecode" (factory / ONNX op type)
+    static const int kRowsIfUnlimited = 1000;
+
+    explicit RetinaNetDecodeLayer(const dnn::LayerParams& params);
+    static Ptr<dnn::Layer> create(dnn::LayerParams& params);
+    //! LayerParams for a config: the YAML text travels as the "config" parameter.
+    static dnn::LayerParams makeParams(const RetinaNetConfig& config, const std::string& name);
+
+    bool getMemoryShapes(const std::vector<dnn::MatShape>& inputs, const int requiredOutputs,
+                         std::vector<dnn::MatShape>& outputs, std::vector<dnn::MatShape>& internals) const CV_OVERRIDE;
+    void forward(InputArrayOfArrays inputs, OutputArrayOfArrays outputs, OutputArrayOfArrays internals) CV_OVERRIDE;
+    bool supportBackend(int backendId) CV_OVERRIDE { return backendId == dnn::DNN_BACKEND_OPENCV; }
+
+    //! Valid image sizes of the next forward only (then the whole input is valid again).
+    void setNextImageSizes(const std::vector<Size>& sizes);
+    RetinaNetDecoder& decoder() { return *decoder_; }
+    //! Milliseconds spent in the last forward.
+    double lastMilliseconds() const { return lastMs_; }
+
+private:
+    int rowsPerImage() const;
+
+    Ptr<RetinaNetDecoder> decoder_;
+    std::vector<std::string> inputNames_;
+    std::vector<Size> nextImageSizes_;
+    std::vector<std::vector<Detection> > detections_;
+    double lastMs_ = 0;
+};
+
+}}
+
+#endif

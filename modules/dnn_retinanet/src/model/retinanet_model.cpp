@@ -1,0 +1,405 @@
+// This file is part of the dnn_retinanet module.
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// RetinaNetDetectionModel: the Net gets the decode layer appended before cv::dnn::DetectionModel
+// snapshots its output names, so the inherited detect() and Net::forward() see the decoder; this
+// class' own detect() adds the config's full preprocessing and maps boxes back to the frame.
+
+#include "../precomp.hpp"
+#include "../anchors/anchor_generator.hpp"
+#include "../layer/decode_layer.hpp"
+#include "../layout/head_layout.hpp"
+#include "onnx_graph_outputs.hpp"
+#include "preprocess.hpp"
+
+#include <opencv2/core/utils/logger.hpp>
+
+#include <atomic>
+#include <fstream>
+
+namespace cv { namespace dnn_retinanet {
+
+struct RetinaNetDetectionModel::Impl
+{
+    RetinaNetConfig config;
+    PreprocessConfig pre;
+    std::string layerName;
+    Ptr<RetinaNetDecodeLayer> layer;
+    dnn::Backend backend = dnn::DNN_BACKEND_OPENCV;
+    dnn::Target target = dnn::DNN_TARGET_CPU;
+    LetterboxInfo last;
+    std::vector<double> timings = std::vector<double>(4, 0.0);
+    Mat blob;
+    std::vector<Mat> outs;
+    std::vector<LetterboxInfo> infos;
+};
+
+struct RetinaNetDetectionModel::Prepared
+{
+    dnn::Net net;
+    Ptr<Impl> impl;
+};
+
+namespace {
+
+int alignUp(int v, int d) { return d <= 1 ? v : (v + d - 1) / d * d; }
+
+dnn::Net readModel(const std::string& path)
+{
+    if (path.empty())
+        CV_Error(Error::StsBadArg, "dnn_retinanet: empty model path");
+    if (!std::ifstream(path.c_str()).good())
+        CV_Error(Error::StsObjectNotFound, "dnn_retinanet: model file not found: '" + path + "'");
+    registerRetinaNetLayers(); // graphs that already contain the decode node
+    dnn::Net net;
+    try
+    {
+        const bool onnx = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
+        if (onnx)
+        {
+            std::ifstream f(path.c_str(), std::ios::binary);
+            const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+            const std::string stripped = stripOnnxGraphOutputs(bytes);
+            net = dnn::readNetFromONNX(stripped.data(), stripped.size());
+        }
+        else
+            net = dnn::readNet(path);
+    }
+    catch (const cv::Exception& e)
+    {
+        CV_Error(Error::StsParseError, "dnn_retinanet: cannot read model '" + path + "': " + e.err);
+    }
+    if (net.empty())
+        CV_Error(Error::StsParseError, "dnn_retinanet: cannot read model '" + path + "' (empty network)");
+    return net;
+}
+
+// Input size used to validate the outputs by shape inference: the graph's own when it is static,
+// else the one the config implies.
+Size validationSize(dnn::Net& net, const PreprocessConfig& pre)
+{
+    std::vector<dnn::MatShape> in, out;
+    try
+    {
+        net.getLayerShapes(dnn::MatShape(), 0, in, out);
+    }
+    catch (const cv::Exception&) {}
+    if (!out.empty() && out[0].size() == 4 && out[0][2] > 0 && out[0][3] > 0)
+        return Size(out[0][3], out[0][2]);
+    if (pre.inputSize.area() > 0)
+        return pre.inputSize;
+    const int side = alignUp(pre.resize == RESIZE_KEEP_RATIO ? pre.minSize : 512, std::max(pre.padDivisor, 1));
+    return Size(side, side);
+}
+
+void warnOnce(std::atomic<bool>& flag, const std::string& msg)
+{
+    bool expected = false;
+    if (flag.compare_exchange_strong(expected, true))
+        CV_LOG_WARNING(NULL, msg);
+}
+
+std::atomic<bool> g_warnedCuda(false), g_warnedStd(false);
+
+} // namespace
+
+RetinaNetDetectionModel::Prepared RetinaNetDetectionModel::prepare(dnn::Net net, const RetinaNetConfig& config0)
+{
+    registerRetinaNetLayers();
+    RetinaNetConfig config = config0;
+    config.validate();
+    if (config.classNames.empty())
+        for (int k = 0; k < config.numClasses; k++)
+            config.classNames.push_back(format("class_%d", k));
+    if (net.empty())
+        CV_Error(Error::StsBadArg, "dnn_retinanet: empty network");
+
+    RetinaNetDetectionModel::Prepared p;
+    p.impl = makePtr<RetinaNetDetectionModel::Impl>();
+    p.impl->config = config;
+    p.impl->pre = config.preprocess;
+
+    const std::vector<std::string> names = net.getUnconnectedOutLayersNames();
+    const int lastId = net.getLayerId(names.empty() ? std::string() : names.back());
+    Ptr<RetinaNetDecodeLayer> existing = names.size() == 1 ? net.getLayer(lastId).dynamicCast<RetinaNetDecodeLayer>()
+                                                           : Ptr<RetinaNetDecodeLayer>();
+    if (existing)
+    {
+        // The Net already ends in a decode layer (a Net reused, or a graph exported with the node).
+        p.impl->layer = existing;
+        p.impl->layerName = names.back();
+        p.net = net;
+        return p;
+    }
+
+    // Validate the head outputs against the config by shape inference.
+    const Size inputSize = validationSize(net, config.preprocess);
+    std::vector<int> ids;
+    std::vector<dnn::MatShape> shapes;
+    for (const std::string& n : names)
+    {
+        const int id = net.getLayerId(n);
+        std::vector<dnn::MatShape> in, out;
+        try
+        {
+            net.getLayerShapes(dnn::MatShape{1, 3, inputSize.height, inputSize.width}, id, in, out);
+        }
+        catch (const cv::Exception& e)
+        {
+            CV_Error(Error::StsBadArg, format("dnn_retinanet: shape inference of output '%s' for a %dx%d input failed: %s",
+                                              n.c_str(), inputSize.width, inputSize.height, e.err.c_str()));
+        }
+        ids.push_back(id);
+        shapes.push_back(out.empty() ? dnn::MatShape() : out[0]);
+    }
+    AnchorGenerator anchors(config.anchors);
+    HeadBinding binding;
+    try
+    {
+        binding = bindHeads(config, anchors, names, shapes, inputSize);
+    }
+    catch (const cv::Exception& e)
+    {
+        CV_Error(e.code, e.err + format(" [model outputs checked for a %dx%d input against config '%s']",
+                                        inputSize.width, inputSize.height, config.name.c_str()));
+    }
+
+    // Append the decoder: scores, boxes (config order), then the network input for its size.
+    const std::string layerName = "retinanet_decode";
+    dnn::LayerParams lp = RetinaNetDecodeLayer::makeParams(config, layerName);
+    const int layerId = net.addLayer(layerName, RetinaNetDecodeLayer::kTypeName, lp);
+    int port = 0;
+    for (int idx : binding.clsIndex) net.connect(ids[idx], 0, layerId, port++);
+    for (int idx : binding.boxIndex) net.connect(ids[idx], 0, layerId, port++);
+    net.connect(0, 0, layerId, port);
+    p.impl->layer = net.getLayer(layerId).dynamicCast<RetinaNetDecodeLayer>();
+    CV_Assert(p.impl->layer);
+#if CV_VERSION_MAJOR == 4 && CV_VERSION_MINOR < 10
+    const std::vector<std::string> outs = net.getUnconnectedOutLayersNames();
+    if (outs.size() != 1 || outs[0] != layerName)
+        CV_LOG_WARNING(NULL, "dnn_retinanet: this Net declares its own outputs (an ONNX graph read with "
+                             "cv::dnn::readNet): the inherited cv::dnn::DetectionModel::detect() and "
+                             "Net::forward() will return the raw heads. RetinaNetDetectionModel::detect() is "
+                             "unaffected; construct the model from the file path to get both.");
+#endif
+    p.impl->layerName = layerName;
+    p.net = net;
+    return p;
+}
+
+RetinaNetDetectionModel::RetinaNetDetectionModel(const std::string& model, const std::string& config)
+    : RetinaNetDetectionModel(prepare(readModel(model), RetinaNetConfig::load(config)))
+{
+}
+
+RetinaNetDetectionModel::RetinaNetDetectionModel(const dnn::Net& network, const RetinaNetConfig& config)
+    : RetinaNetDetectionModel(prepare(network, config))
+{
+}
+
+RetinaNetDetectionModel::RetinaNetDetectionModel(const Prepared& prepared)
+    : DetectionModel(prepared.net), retina(prepared.impl)
+{
+#if CV_VERSION_MAJOR > 4 || (CV_VERSION_MAJOR == 4 && CV_VERSION_MINOR >= 10)
+    // Graph outputs declared by the importer would otherwise stay the model's outputs.
+    setOutputNames(std::vector<String>(1, retina->layerName));
+#endif
+    // The inherited detect() preprocesses with blobFromImage: fixed size, mean and one scale.
+    // ((x * s) - m) / std == (x - m / s) * (s / std) when std is the same for all channels.
+    const PreprocessConfig& pre = retina->pre;
+    const Size size = validationSize(getNetwork_(), pre);
+    const double s = pre.scale;
+    const Scalar mean(pre.mean[0] / s, pre.mean[1] / s, pre.mean[2] / s);
+    const double stdAvg = (pre.std[0] + pre.std[1] + pre.std[2]) / 3;
+    if (std::abs(pre.std[0] - pre.std[1]) > 1e-6 || std::abs(pre.std[0] - pre.std[2]) > 1e-6)
+        warnOnce(g_warnedStd, "dnn_retinanet: the config has a per-channel std, which the inherited "
+                              "cv::dnn::DetectionModel::detect() cannot apply (it uses the mean std); "
+                              "RetinaNetDetectionModel::detect() applies it exactly. Export with "
+                              "tools/export_torchvision.py --bake-normalization to serve both.");
+    setInputParams(s / stdAvg, size, mean, pre.swapRB, false);
+}
+
+void RetinaNetDetectionModel::detect(InputArray frame, std::vector<Detection>& detections)
+{
+    std::vector<Mat> frames(1, frame.getMat());
+    std::vector<std::vector<Detection> > out;
+    detectBatch(frames, out);
+    detections.swap(out[0]);
+}
+
+void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vector<std::vector<Detection> >& detections)
+{
+    Impl& r = *retina;
+    std::vector<Mat> frames;
+    if (framesArr.kind() == _InputArray::STD_VECTOR_MAT || framesArr.kind() == _InputArray::STD_ARRAY_MAT)
+        framesArr.getMatVector(frames);
+    else
+        frames.push_back(framesArr.getMat());
+    if (frames.empty())
+        CV_Error(Error::StsBadArg, "dnn_retinanet: empty batch of frames");
+
+    TickMeter tm;
+    tm.start();
+    r.infos.resize(frames.size());
+    if (frames.size() == 1)
+        blobFromFrame(frames[0], r.pre, r.blob, r.infos[0]);
+    else
+        blobFromFrames(frames, r.pre, r.blob, r.infos);
+    tm.stop();
+    r.timings[0] = tm.getTimeMilli();
+
+    std::vector<Size> imageSizes;
+    for (const LetterboxInfo& i : r.infos) imageSizes.push_back(i.imageSize);
+    tm.reset();
+    tm.start();
+    dnn::Net& net = getNetwork_();
+    net.setInput(r.blob);
+    r.layer->setNextImageSizes(imageSizes);
+    net.forward(r.outs, r.layerName);
+    tm.stop();
+    r.timings[2] = r.layer->lastMilliseconds();
+    r.timings[1] = tm.getTimeMilli() - r.timings[2];
+
+    tm.reset();
+    tm.start();
+    CV_Assert(r.outs.size() == 1 && r.outs[0].total() % 7 == 0);
+    detections.assign(frames.size(), std::vector<Detection>());
+    const float* p = r.outs[0].ptr<float>();
+    for (size_t row = 0, rows = r.outs[0].total() / 7; row < rows; row++, p += 7)
+    {
+        const int n = (int)p[0];
+        if (n < 0 || n >= (int)frames.size())
+            continue;
+        // rows are normalised by the resized image, which is the whole frame scaled
+        const Size f = r.infos[n].frameSize;
+        Detection d;
+        d.classId = (int)p[1];
+        d.score = p[2];
+        d.box = Vec4f(p[3] * f.width, p[4] * f.height, p[5] * f.width, p[6] * f.height);
+        detections[n].push_back(d);
+    }
+    r.last = r.infos.back();
+    tm.stop();
+    r.timings[3] = tm.getTimeMilli();
+}
+
+namespace {
+
+// Temporarily overrides the NMS threshold for one call (the base signature's nmsThreshold).
+struct NmsOverride
+{
+    NmsOverride(RetinaNetDecoder& d, float nms) : dec(d), saved(d.getConfig().selection.nmsThreshold), active(nms > 0)
+    {
+        if (active) dec.setNmsThreshold(nms);
+    }
+    ~NmsOverride() { if (active) dec.setNmsThreshold(saved); }
+    RetinaNetDecoder& dec;
+    float saved;
+    bool active;
+};
+
+} // namespace
+
+void RetinaNetDetectionModel::detect(InputArray frame, std::vector<int>& classIds, std::vector<float>& confidences,
+                                     std::vector<Rect2d>& boxes, float confThreshold, float nmsThreshold)
+{
+    std::vector<Detection> dets;
+    {
+        NmsOverride o(retina->layer->decoder(), nmsThreshold);
+        detect(frame, dets);
+    }
+    classIds.clear(); confidences.clear(); boxes.clear();
+    for (const Detection& d : dets)
+    {
+        if (d.score < confThreshold)
+            continue;
+        classIds.push_back(d.classId);
+        confidences.push_back(d.score);
+        boxes.push_back(Rect2d(d.box[0], d.box[1], d.box[2] - d.box[0], d.box[3] - d.box[1]));
+    }
+}
+
+void RetinaNetDetectionModel::detect(InputArray frame, std::vector<int>& classIds, std::vector<float>& confidences,
+                                     std::vector<Rect>& boxes, float confThreshold, float nmsThreshold)
+{
+    std::vector<Rect2d> fboxes;
+    detect(frame, classIds, confidences, fboxes, confThreshold, nmsThreshold);
+    // Integer boxes exactly as cv::dnn::DetectionModel::detect makes them (inclusive right/bottom).
+    const Size f = retina->last.frameSize;
+    boxes.clear();
+    for (const Rect2d& b : fboxes)
+    {
+        int left = (int)b.x, top = (int)b.y, right = (int)(b.x + b.width), bottom = (int)(b.y + b.height);
+        int width = right - left + 1, height = bottom - top + 1;
+        left = std::max(0, std::min(left, f.width - 1));
+        top = std::max(0, std::min(top, f.height - 1));
+        width = std::max(1, std::min(width, f.width - left));
+        height = std::max(1, std::min(height, f.height - top));
+        boxes.push_back(Rect(left, top, width, height));
+    }
+}
+
+RetinaNetDetectionModel& RetinaNetDetectionModel::setScoreThreshold(float t) { retina->layer->decoder().setScoreThreshold(t); return *this; }
+RetinaNetDetectionModel& RetinaNetDetectionModel::setNmsThreshold(float t) { retina->layer->decoder().setNmsThreshold(t); return *this; }
+RetinaNetDetectionModel& RetinaNetDetectionModel::setTopK(int k) { retina->layer->decoder().setTopK(k); return *this; }
+RetinaNetDetectionModel& RetinaNetDetectionModel::setMaxDetections(int m)
+{
+    if (m <= 0)
+        CV_Error(Error::StsOutOfRange, "dnn_retinanet: max detections must be positive in a model");
+    retina->layer->decoder().setMaxDetections(m);
+    return *this;
+}
+RetinaNetDetectionModel& RetinaNetDetectionModel::setClassAgnosticNms(bool a) { retina->layer->decoder().setClassAgnosticNms(a); return *this; }
+
+RetinaNetDetectionModel& RetinaNetDetectionModel::setInputResize(int mode, const Size& size, int minSize, int maxSize)
+{
+    PreprocessConfig pre = retina->pre;
+    pre.resize = mode;
+    if (size != Size()) pre.inputSize = size;
+    if (minSize > 0) pre.minSize = minSize;
+    if (maxSize > 0) pre.maxSize = maxSize;
+    RetinaNetConfig check = retina->config;
+    check.preprocess = pre;
+    check.validate();
+    retina->pre = pre;
+    return *this;
+}
+
+RetinaNetDetectionModel& RetinaNetDetectionModel::setPreferableBackend(dnn::Backend backendId)
+{
+    if (backendId == dnn::DNN_BACKEND_CUDA && dnn::getAvailableTargets(dnn::DNN_BACKEND_CUDA).empty())
+    {
+        warnOnce(g_warnedCuda, "dnn_retinanet: this OpenCV has no CUDA backend (or no CUDA device); "
+                               "running the network on the CPU");
+        retina->backend = dnn::DNN_BACKEND_OPENCV;
+        retina->target = dnn::DNN_TARGET_CPU;
+        DetectionModel::setPreferableBackend(dnn::DNN_BACKEND_OPENCV);
+        DetectionModel::setPreferableTarget(dnn::DNN_TARGET_CPU);
+        return *this;
+    }
+    retina->backend = backendId;
+    DetectionModel::setPreferableBackend(backendId);
+    return *this;
+}
+
+RetinaNetDetectionModel& RetinaNetDetectionModel::setPreferableTarget(dnn::Target targetId)
+{
+    const bool cudaTarget = targetId == dnn::DNN_TARGET_CUDA || targetId == dnn::DNN_TARGET_CUDA_FP16;
+    if (cudaTarget && retina->backend != dnn::DNN_BACKEND_CUDA)
+    {
+        // A CUDA target without the CUDA backend (e.g. after the fallback above) stays on the CPU.
+        return *this;
+    }
+    retina->target = targetId;
+    DetectionModel::setPreferableTarget(targetId);
+    return *this;
+}
+
+dnn::Backend RetinaNetDetectionModel::getBackend() const { return retina->backend; }
+dnn::Target RetinaNetDetectionModel::getTarget() const { return retina->target; }
+const std::vector<std::string>& RetinaNetDetectionModel::getClassNames() const { return retina->config.classNames; }
+const RetinaNetConfig& RetinaNetDetectionModel::getConfig() const { return retina->layer->decoder().getConfig(); }
+LetterboxInfo RetinaNetDetectionModel::getLastLetterbox() const { return retina->last; }
+std::vector<double> RetinaNetDetectionModel::getLastTimings() const { return retina->timings; }
+
+}}

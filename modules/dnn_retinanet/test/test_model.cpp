@@ -1,0 +1,242 @@
+// This file is part of the dnn_retinanet module.
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+// RetinaNetDetectionModel on the tiny torchvision export (data/models/tiny_torchvision): the
+// in-graph decoder seen through every entry point, preprocessing, frame formats, bad input.
+// Parity with torchvision's full model on real images is in test/ (needs imgcodecs).
+#include "test_precomp.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <fstream>
+
+namespace opencv_test { namespace {
+
+std::string tinyModel() { return findDataFile("models/tiny_torchvision/model.onnx"); }
+std::string tinyConfig() { return findDataFile("models/tiny_torchvision/config.yml"); }
+
+// A deterministic textured frame with shapes (enough structure for the random-weight head).
+Mat syntheticFrame(Size size, int seed)
+{
+    RNG rng(seed);
+    Mat img(size, CV_8UC3);
+    rng.fill(img, RNG::UNIFORM, 0, 255);
+    GaussianBlur(img, img, Size(0, 0), 3);
+    for (int i = 0; i < 12; i++)
+    {
+        const Point c(rng.uniform(0, size.width), rng.uniform(0, size.height));
+        const Scalar col(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255));
+        if (i % 2) circle(img, c, rng.uniform(8, 60), col, FILLED, LINE_AA);
+        else rectangle(img, Rect(c, Size(rng.uniform(10, 80), rng.uniform(10, 80))), col, FILLED);
+    }
+    return img;
+}
+
+std::vector<Detection> fromRects(const std::vector<int>& ids, const std::vector<float>& conf, const std::vector<Rect2d>& r)
+{
+    std::vector<Detection> d(ids.size());
+    for (size_t i = 0; i < ids.size(); i++)
+    {
+        d[i].classId = ids[i];
+        d[i].score = conf[i];
+        d[i].box = Vec4f((float)r[i].x, (float)r[i].y, (float)(r[i].x + r[i].width), (float)(r[i].y + r[i].height));
+    }
+    return d;
+}
+
+TEST(DnnRetinaNet_Model, loads_validates_and_detects)
+{
+    RetinaNetDetectionModel model(tinyModel(), tinyConfig());
+    EXPECT_EQ(model.getClassNames().size(), 5u);
+    Mat frame = syntheticFrame(Size(320, 256), 1);
+    std::vector<Detection> d;
+    model.detect(frame, d);
+    ASSERT_GT(d.size(), 0u) << "the tiny model is calibrated to produce detections";
+    for (const Detection& x : d)
+    {
+        EXPECT_GE(x.classId, 0); EXPECT_LT(x.classId, 5);
+        EXPECT_GT(x.score, 0.05f);
+        EXPECT_GE(x.box[0], 0.f); EXPECT_LE(x.box[2], 320.f);
+        EXPECT_GE(x.box[1], 0.f); EXPECT_LE(x.box[3], 256.f);
+    }
+    const std::vector<double> t = model.getLastTimings();
+    ASSERT_EQ(t.size(), 4u);
+    EXPECT_GT(t[1], 0.0);
+}
+
+TEST(DnnRetinaNet_Model, inherited_detect_and_net_forward_agree_with_subclass)
+{
+    // Same preprocessing on both paths: a uniform std (the base class has one scalar scale) and
+    // a frame already at the network input size (the base class stretches to it).
+    RetinaNetConfig c = RetinaNetConfig::load(tinyConfig());
+    c.preprocess.std = Scalar::all(0.226);
+    const std::string path = ::testing::TempDir() + "/uniform_std.yml";
+    c.save(path);
+    RetinaNetDetectionModel model(tinyModel(), path);
+    Mat frame = syntheticFrame(Size(320, 256), 2);
+
+    std::vector<int> ids; std::vector<float> conf; std::vector<Rect2d> boxes;
+    model.detect(frame, ids, conf, boxes, 0.05f, 0.f);
+    ASSERT_GT(ids.size(), 0u);
+    const std::vector<Detection> mine = fromRects(ids, conf, boxes);
+
+    std::vector<int> bids; std::vector<float> bconf; std::vector<Rect> bboxes;
+    dnn::DetectionModel& base = model;
+    base.detect(frame, bids, bconf, bboxes, 0.05f, 0.f);
+    std::vector<int> sids; std::vector<float> sconf; std::vector<Rect> sboxes;
+    model.detect(frame, sids, sconf, sboxes, 0.05f, 0.f);
+    ASSERT_EQ(bids.size(), sids.size());
+    for (size_t i = 0; i < bids.size(); i++)
+    {
+        EXPECT_EQ(bids[i], sids[i]);
+        EXPECT_NEAR(bconf[i], sconf[i], 1e-4);
+        EXPECT_LE(std::abs(bboxes[i].x - sboxes[i].x), 1); EXPECT_LE(std::abs(bboxes[i].y - sboxes[i].y), 1);
+        EXPECT_LE(std::abs(bboxes[i].width - sboxes[i].width), 1); EXPECT_LE(std::abs(bboxes[i].height - sboxes[i].height), 1);
+    }
+
+    // Net::forward(): the SSD-style blob, normalised by the image size.
+    Mat blob = dnn::blobFromImage(frame, 1.0 / (255 * 0.226), Size(320, 256),
+                                  Scalar(0.485 * 255, 0.456 * 255, 0.406 * 255), true, false);
+    dnn::Net net = model.getNetwork_();
+    net.setInput(blob);
+    Mat out = net.forward();
+    ASSERT_EQ(out.dims, 4);
+    ASSERT_EQ(out.size[3], 7);
+    std::vector<Detection> fwd;
+    for (int r = 0; r < out.size[2]; r++)
+    {
+        const float* p = out.ptr<float>(0, 0, r);
+        if (p[0] < 0) { EXPECT_EQ(p[2], -1.f); continue; }
+        Detection d;
+        d.classId = (int)p[1]; d.score = p[2];
+        d.box = Vec4f(p[3] * 320, p[4] * 256, p[5] * 320, p[6] * 256);
+        fwd.push_back(d);
+    }
+    EXPECT_TRUE(sameDetections(mine, fwd, 1e-4, 0.999));
+}
+
+TEST(DnnRetinaNet_Model, frame_formats_are_converted)
+{
+    RetinaNetDetectionModel model(tinyModel(), tinyConfig());
+    Mat bgr = syntheticFrame(Size(320, 256), 3);
+    std::vector<Detection> ref;
+    model.detect(bgr, ref);
+    ASSERT_GT(ref.size(), 0u);
+
+    Mat bgra, u16, f32;
+    cvtColor(bgr, bgra, COLOR_BGR2BGRA);
+    bgr.convertTo(u16, CV_16U, 257.0);
+    bgr.convertTo(f32, CV_32F, 1.0 / 255);
+    for (const Mat& m : {bgra, u16, f32})
+    {
+        std::vector<Detection> d;
+        model.detect(m, d);
+        EXPECT_TRUE(sameDetections(ref, d, 1e-4, 0.999)) << typeToString(m.type());
+    }
+    Mat gray;
+    cvtColor(bgr, gray, COLOR_BGR2GRAY);
+    std::vector<Detection> g;
+    EXPECT_NO_THROW(model.detect(gray, g));
+
+    // A non-contiguous ROI behaves like its copy.
+    Mat big = syntheticFrame(Size(400, 300), 3);
+    Mat roi = big(Rect(40, 20, 320, 256));
+    std::vector<Detection> a, b;
+    model.detect(roi, a);
+    model.detect(roi.clone(), b);
+    EXPECT_TRUE(sameDetections(a, b, 0, 1.0));
+}
+
+TEST(DnnRetinaNet_Model, boxes_map_back_to_frame_coordinates)
+{
+    // A frame twice the input size: detections equal those of the half-size frame scaled by 2
+    // up to resampling, so compare only their extent and the letterbox info.
+    RetinaNetDetectionModel model(tinyModel(), tinyConfig());
+    Mat frame = syntheticFrame(Size(640, 512), 4);
+    std::vector<Detection> d;
+    model.detect(frame, d);
+    const LetterboxInfo info = model.getLastLetterbox();
+    EXPECT_EQ(info.frameSize, Size(640, 512));
+    EXPECT_EQ(info.imageSize, Size(320, 256));   // min side 256
+    EXPECT_EQ(info.inputSize, Size(320, 256));
+    float maxX = 0;
+    for (const Detection& x : d) maxX = std::max(maxX, x.box[2]);
+    EXPECT_GT(maxX, 320.f) << "boxes are in frame, not input, coordinates";
+    EXPECT_LE(maxX, 640.f);
+}
+
+TEST(DnnRetinaNet_Model, batch_of_equal_frames_equals_single_calls)
+{
+    RetinaNetDetectionModel model(tinyModel(), tinyConfig());
+    std::vector<Mat> frames = {syntheticFrame(Size(320, 256), 5), syntheticFrame(Size(320, 256), 6),
+                               syntheticFrame(Size(320, 256), 7)};
+    std::vector<std::vector<Detection> > batch;
+    model.detectBatch(frames, batch);
+    ASSERT_EQ(batch.size(), 3u);
+    for (int i = 0; i < 3; i++)
+    {
+        std::vector<Detection> single;
+        model.detect(frames[i], single);
+        EXPECT_TRUE(sameDetections(single, batch[i], 1e-5, 0.9999)) << "frame " << i;
+    }
+}
+
+TEST(DnnRetinaNet_Model, setters_change_the_in_graph_decoder)
+{
+    RetinaNetDetectionModel model(tinyModel(), tinyConfig());
+    Mat frame = syntheticFrame(Size(320, 256), 8);
+    std::vector<Detection> all, few, strict;
+    model.detect(frame, all);
+    ASSERT_GT(all.size(), 3u);
+    model.setMaxDetections(3);
+    model.detect(frame, few);
+    EXPECT_EQ(few.size(), 3u);
+    model.setMaxDetections(300).setScoreThreshold(0.5f);
+    model.detect(frame, strict);
+    for (const Detection& d : strict) EXPECT_GT(d.score, 0.5f);
+    EXPECT_LE(strict.size(), all.size());
+    EXPECT_CV_ERROR(model.setScoreThreshold(2.f), "score threshold");
+}
+
+TEST(DnnRetinaNet_Model, cuda_request_without_cuda_runs_on_cpu)
+{
+    RetinaNetDetectionModel model(tinyModel(), tinyConfig());
+    model.setPreferableBackend(dnn::DNN_BACKEND_CUDA);
+    model.setPreferableTarget(dnn::DNN_TARGET_CUDA);
+    if (!dnn::getAvailableTargets(dnn::DNN_BACKEND_CUDA).empty())
+        GTEST_SKIP() << "this OpenCV has CUDA: covered by the CUDA tests";
+    EXPECT_EQ(model.getBackend(), dnn::DNN_BACKEND_OPENCV);
+    EXPECT_EQ(model.getTarget(), dnn::DNN_TARGET_CPU);
+    std::vector<Detection> d;
+    EXPECT_NO_THROW(model.detect(syntheticFrame(Size(320, 256), 9), d));
+    EXPECT_GT(d.size(), 0u);
+}
+
+TEST(DnnRetinaNet_Model, bad_input_is_named)
+{
+    EXPECT_CV_ERROR(RetinaNetDetectionModel("/nonexistent/model.onnx", tinyConfig()), "model file not found");
+    const std::string corrupt = ::testing::TempDir() + "/corrupt.onnx";
+    std::ofstream(corrupt.c_str()) << "this is not a protobuf";
+    EXPECT_CV_ERROR(RetinaNetDetectionModel(corrupt, tinyConfig()), "cannot read model");
+    // torchvision preset: K = 91, the tiny model has K = 5 (9*5 = 45 channels)
+    RetinaNetConfig tv = RetinaNetConfig::preset("torchvision");
+    tv.outputs = RetinaNetConfig::load(tinyConfig()).outputs;
+    EXPECT_CV_ERROR(RetinaNetDetectionModel(dnn::readNet(tinyModel()), tv), "expected A*K = 9*91 = 819");
+    RetinaNetConfig names = RetinaNetConfig::load(tinyConfig());
+    names.outputs.clsNames[2] = "logits_p5";
+    EXPECT_CV_ERROR(RetinaNetDetectionModel(dnn::readNet(tinyModel()), names), "output 'logits_p5'");
+    EXPECT_CV_ERROR(RetinaNetDetectionModel(tinyModel(), "no_such_preset"), "unknown preset");
+
+    RetinaNetDetectionModel model(tinyModel(), tinyConfig());
+    std::vector<Detection> d;
+    EXPECT_CV_ERROR(model.detect(Mat(), d), "empty frame");
+    EXPECT_CV_ERROR(model.detect(Mat(100, 100, CV_64FC3, Scalar::all(0.5)), d), "unsupported frame depth");
+    EXPECT_CV_ERROR(model.detect(Mat(100, 100, CV_8UC2, Scalar::all(1)), d), "1, 3 or 4 channels");
+    Mat nan(64, 64, CV_32FC3, Scalar::all(std::numeric_limits<float>::quiet_NaN()));
+    EXPECT_CV_ERROR(model.detect(nan, d), "NaN or Inf");
+    model.setInputResize(RESIZE_NONE);
+    EXPECT_CV_ERROR(model.detect(Mat(9000, 9000, CV_8UC3, Scalar::all(1)), d), "too large");
+    EXPECT_CV_ERROR(model.setInputResize(RESIZE_LETTERBOX, Size(-1, 10)), "input_size");
+}
+
+}} // namespace
