@@ -65,7 +65,8 @@ bool RetinaNetDecodeLayer::getMemoryShapes(const std::vector<dnn::MatShape>& inp
     if ((int)inputs.size() != heads + 1)
         CV_Error(Error::StsBadArg, format("dnn_retinanet: the decode layer expects %d head tensors and the network "
                                           "input, got %d inputs", heads, (int)inputs.size()));
-    const int batch = inputs.back().empty() ? 1 : inputs.back()[0];
+    // The batch comes from the heads: the input pin of a dynamic ONNX graph reports 0 on 4.6.
+    const int batch = inputs[0].empty() ? 1 : (c.outputs.layout == LAYOUT_PER_LEVEL_NCHW || c.outputs.layout == LAYOUT_PER_LEVEL_NHWC || inputs[0].size() == 3 ? inputs[0][0] : 1);
     outputs.assign(1, dnn::MatShape{1, 1, std::max(batch, 1) * rowsPerImage(), 7});
     return false;
 }
@@ -89,8 +90,9 @@ void RetinaNetDecodeLayer::forward(InputArrayOfArrays inputsArr, OutputArrayOfAr
 
     std::vector<Size> imageSizes;
     imageSizes.swap(nextImageSizes_);
-    if (!imageSizes.empty() && (int)imageSizes.size() != netInput.size[0])
-        imageSizes.clear();
+    const int batch = inputs[0].dims >= 3 ? inputs[0].size[0] : 1;
+    if (!imageSizes.empty() && (int)imageSizes.size() != batch)
+        CV_Error(Error::StsBadArg, format("dnn_retinanet: %d image sizes set for a batch of %d", (int)imageSizes.size(), batch));
     decoder_->decode(inputs, inputNames_, inputSize, imageSizes, detections_);
 
     Mat& out = outputs[0];
