@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, from Debian's packages, when missing.
+#   scripts/install_deps.sh            C++ build + tests
+#   scripts/install_deps.sh --python   also the Python tools' packages (export, training, references)
+set -euo pipefail
+pkgs=(cmake g++ make pkg-config libopencv-dev libgtest-dev libbenchmark-dev)
+if [[ "${1:-}" == "--python" ]]; then
+  pkgs+=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
