@@ -120,7 +120,7 @@ TEST_P(DnnRetinaNet_TorchvisionParity, same_detections_as_postprocess_detections
     }
 }
 
-INSTANTIATE_TEST_CASE_P(/**/, DnnRetinaNet_TorchvisionParity,
+INSTANTIATE_TEST_SUITE_P(/**/, DnnRetinaNet_TorchvisionParity,
                         ::testing::Values("basic", "batch", "topk", "coco91", "odd"));
 
 }} // namespace
