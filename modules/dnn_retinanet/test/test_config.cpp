@@ -131,6 +131,10 @@ TEST(DnnRetinaNet_Config, errors_name_the_problem)
                     "'selection.score_threshold' must be in [0, 1)");
     EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("type.yml", "%YAML:1.0\n---\nbase: torchvision\nselection:\n  topk_per_level: many\n")),
                     "'selection.topk_per_level' must be an integer");
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("oct.yml", "%YAML:1.0\n---\nbase: torchvision\nanchors:\n  octave_base_scale: 4\n")),
+                    "must be given together");
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("w.yml", "%YAML:1.0\n---\nbase: torchvision\nbox_coding:\n  weights: [10, 10, 5, 5]\n  stds: [1, 1, 1, 1]\n")),
+                    "not both");
     EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("bad.yml", "this: is: not: yaml: [")), "bad.yml");
     EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("names.yml", "%YAML:1.0\n---\nbase: torchvision\nnum_classes: 2\nclass_names: [a, b, c]\n")),
                     "'class_names' has 3 entries but 'num_classes' is 2");

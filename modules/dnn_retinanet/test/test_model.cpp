@@ -5,6 +5,8 @@
 // in-graph decoder seen through every entry point, preprocessing, frame formats, bad input.
 // Parity with torchvision's full model on real images is in test/ (needs imgcodecs).
 #include "test_precomp.hpp"
+#include "decoder_test_utils.hpp"
+#include "layer/decode_layer.hpp"
 
 #include <opencv2/imgproc.hpp>
 
@@ -196,6 +198,55 @@ TEST(DnnRetinaNet_Model, setters_change_the_in_graph_decoder)
     for (const Detection& d : strict) EXPECT_GT(d.score, 0.5f);
     EXPECT_LE(strict.size(), all.size());
     EXPECT_CV_ERROR(model.setScoreThreshold(2.f), "score threshold");
+}
+
+TEST(DnnRetinaNet_Model, unlimited_max_detections_is_capped_by_the_layer_rows)
+{
+    // max_detections <= 0: the in-graph layer has 1000 rows per image; more detections than that
+    // (threshold 0 keeps everything NMS leaves) must be cut to the best 1000, never overflow.
+    RetinaNetConfig c = RetinaNetConfig::load(tinyConfig());
+    c.selection.maxDetections = 0;
+    c.selection.scoreThreshold = 0.f;
+    const std::string path = ::testing::TempDir() + "/unlimited.yml";
+    c.save(path);
+    RetinaNetDetectionModel model(tinyModel(), path);
+    std::vector<Detection> d;
+    model.detect(syntheticFrame(Size(640, 512), 10), d);
+    EXPECT_EQ(d.size(), 1000u);
+    for (size_t i = 1; i < d.size(); i++) EXPECT_GE(d[i - 1].score, d[i].score);
+}
+
+TEST(DnnRetinaNet_DecodeLayer, never_writes_past_its_output_rows)
+{
+    // The layer's output is sized in getMemoryShapes; with max_detections <= 0 it has 1000 rows
+    // per image while NMS may keep more. Guard memory after the output must stay untouched.
+    RetinaNetConfig c = testConfig(3, LAYOUT_PER_LEVEL_NCHW);
+    c.selection.maxDetections = 0;
+    c.selection.scoreThreshold = 0.f;
+    SyntheticHead h = makeHead(c, Size(512, 512), 1, 1.0, 31);
+    std::vector<std::vector<Detection> > all;
+    RetinaNetDecoder::create(c)->decode(h.outputs, h.names, h.inputSize, {}, all);
+    ASSERT_GT(all[0].size(), 1000u) << "the case must exceed the layer's rows";
+
+    dnn::LayerParams lp = RetinaNetDecodeLayer::makeParams(c, "decode");
+    RetinaNetDecodeLayer layer(lp);
+    std::vector<Mat> inputs;
+    for (int l = 0; l < 5; l++) inputs.push_back(h.outputs[l]);      // scores, config order
+    for (int l = 0; l < 5; l++) inputs.push_back(h.outputs[5 + l]);  // boxes
+    inputs.push_back(Mat(std::vector<int>{1, 3, 512, 512}, CV_32F, Scalar(0)));
+    std::vector<dnn::MatShape> inShapes, outShapes, internals;
+    for (const Mat& m : inputs) inShapes.push_back(dnn::MatShape(m.size.p, m.size.p + m.dims));
+    layer.getMemoryShapes(inShapes, 1, outShapes, internals);
+    ASSERT_EQ(outShapes[0][2], 1000);
+    const size_t n = (size_t)outShapes[0][2] * 7, guard = 4096;
+    std::vector<float> memory(n + guard, 12345.f);
+    std::vector<Mat> outputs(1, Mat(outShapes[0], CV_32F, memory.data()));
+    std::vector<Mat> none;
+    layer.forward(inputs, outputs, none);
+    for (size_t i = n; i < n + guard; i++)
+        ASSERT_EQ(memory[i], 12345.f) << "write past the output at " << i - n;
+    EXPECT_EQ(memory[2], all[0][0].score);
+    EXPECT_EQ(memory[(999) * 7 + 2], all[0][999].score) << "the best 1000 are kept";
 }
 
 TEST(DnnRetinaNet_Model, cuda_request_without_cuda_runs_on_cpu)

@@ -1,7 +1,7 @@
 // This file is part of the dnn_retinanet module.
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
-// Cell anchors of every convention in docs/conventions.md. Where a framework computes its cell
+// Cell anchors of every convention in doc/conventions.md. Where a framework computes its cell
 // anchors in float32 (torchvision) we do the same, so the rounded values agree bit for bit.
 
 #include "anchor_generator.hpp"

@@ -128,6 +128,9 @@ void RetinaNetConfig::validate() const
         fail("'preprocess.input_size' must be set (positive) for fixed / letterbox resize");
     if (p.resize == RESIZE_KEEP_RATIO && (p.minSize <= 0 || p.maxSize < p.minSize))
         fail(format("'preprocess.min_size'/'max_size' must satisfy 0 < min <= max (got %d, %d)", p.minSize, p.maxSize));
+    if (p.interpolation != INTER_NEAREST && p.interpolation != INTER_LINEAR && p.interpolation != INTER_CUBIC &&
+        p.interpolation != INTER_AREA)
+        fail(format("'preprocess.interpolation' must be nearest, linear, cubic or area (got %d)", p.interpolation));
     if (p.padDivisor <= 0)
         fail(format("'preprocess.pad_divisor' must be >= 1 (got %d)", p.padDivisor));
 }

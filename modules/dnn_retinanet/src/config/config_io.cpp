@@ -148,8 +148,19 @@ public:
     }
     void scalar3(const char* key, Scalar& s)
     {
-        std::vector<float> r;
-        reals(key, r);
+        std::vector<double> r;
+        FileNode n = child(key);
+        if (n.empty()) return;
+        if (n.isReal() || n.isInt()) r.push_back((double)n);
+        else if (n.isSeq())
+            for (FileNodeIterator it = n.begin(); it != n.end(); ++it)
+            {
+                if (!(*it).isReal() && !(*it).isInt())
+                    CV_Error(Error::StsParseError, "dnn_retinanet config: '" + path(key) + "' must be a list of numbers");
+                r.push_back((double)*it);
+            }
+        else
+            CV_Error(Error::StsParseError, "dnn_retinanet config: '" + path(key) + "' must be a list of numbers");
         if (r.empty()) return;
         if (r.size() == 1) r.assign(3, r[0]);
         if (r.size() != 3)
@@ -198,7 +209,7 @@ void readAnchors(Section s, AnchorConfig& a)
     FileNode sizes = s.child("sizes");
     if (!sizes.empty())
     {
-        // Either a list of per-level lists or one flat list shared by all levels.
+        // A list of per-level lists; a flat list means one size per level.
         a.sizes.clear();
         a.sizesPerLevel = 0;
         if (!sizes.isSeq())
@@ -209,7 +220,11 @@ void readAnchors(Section s, AnchorConfig& a)
             std::vector<float> r;
             if (row.isSeq())
                 for (FileNodeIterator jt = row.begin(); jt != row.end(); ++jt)
+                {
+                    if (!(*jt).isReal() && !(*jt).isInt())
+                        CV_Error(Error::StsParseError, "dnn_retinanet config: 'anchors.sizes' must contain numbers");
                     r.push_back((float)(double)*jt);
+                }
             else if (row.isReal() || row.isInt())
                 r.push_back((float)(double)row);
             else
@@ -224,8 +239,14 @@ void readAnchors(Section s, AnchorConfig& a)
     double octaveBase = 0; int perOctave = 0;
     s.real("octave_base_scale", octaveBase);
     s.integer("scales_per_octave", perOctave);
+    if ((octaveBase != 0) != (perOctave != 0) || octaveBase < 0 || perOctave < 0)
+        CV_Error(Error::StsBadArg, "dnn_retinanet config: 'anchors.octave_base_scale' and 'anchors.scales_per_octave' "
+                                   "must be given together and be positive");
     if (octaveBase > 0 && perOctave > 0)
     {
+        if (!sizes.empty())
+            CV_Error(Error::StsBadArg, "dnn_retinanet config: give either 'anchors.sizes' or "
+                                       "'anchors.octave_base_scale' + 'scales_per_octave', not both");
         a.sizes.clear();
         a.sizesPerLevel = perOctave;
         for (float stride : a.strides)
@@ -249,6 +270,8 @@ void readBoxCoding(Section s, BoxCodingConfig& b)
     s.vec("stds", b.stds);
     if (s.has("weights"))
     {
+        if (s.has("stds"))
+            CV_Error(Error::StsBadArg, "dnn_retinanet config: give either 'box_coding.weights' or 'box_coding.stds', not both");
         Vec4f w(1, 1, 1, 1);
         s.vec("weights", w);
         for (int i = 0; i < 4; i++)

@@ -105,8 +105,12 @@ void RetinaNetDecodeLayer::forward(InputArrayOfArrays inputsArr, OutputArrayOfAr
     {
         const Size s = imageSizes.empty() ? inputSize : imageSizes[n];
         const float sx = 1.f / s.width, sy = 1.f / s.height;
-        for (const Detection& d : detections_[n])
+        // The output has room for `rows` detections per image (max_detections, or 1000 when the
+        // config sets no limit): the best ones are kept.
+        const size_t count = std::min(detections_[n].size(), (size_t)rows);
+        for (size_t i = 0; i < count; i++)
         {
+            const Detection& d = detections_[n][i];
             float* r = p + 7 * row++;
             r[0] = (float)n; r[1] = (float)d.classId; r[2] = d.score;
             r[3] = std::min(std::max(d.box[0] * sx, 0.f), 1.f);
