@@ -17,6 +17,11 @@
 
 namespace cv { namespace dnn_retinanet { namespace boxmath {
 
+// min/max that compile to one instruction on the host (libm's fminf/fmaxf are calls without
+// -ffast-math); operands are finite here, so their NaN rules do not matter.
+DNN_RETINANET_HD float minf(float a, float b) { return a < b ? a : b; }
+DNN_RETINANET_HD float maxf(float a, float b) { return a > b ? a : b; }
+
 //! Plain copy of BoxCodingConfig for kernels (enum values as ints).
 struct BoxCoderParams
 {
@@ -47,19 +52,17 @@ DNN_RETINANET_HD void decodeBox(const BoxCoderParams& p, const float* anchor, co
         out[3] = anchor[3] + d3 * h;
         return;
     }
+    // minf(NaN, v) is v: a NaN delta is kept as NaN so that the caller drops the box.
     if (p.clamp == 1) // upper only
     {
-        d2 = fminf(d2, p.clampValue);
-        d3 = fminf(d3, p.clampValue);
+        d2 = d2 != d2 ? d2 : minf(d2, p.clampValue);
+        d3 = d3 != d3 ? d3 : minf(d3, p.clampValue);
     }
     else if (p.clamp == 2) // symmetric
     {
-        d2 = fmaxf(fminf(d2, p.clampValue), -p.clampValue);
-        d3 = fmaxf(fminf(d3, p.clampValue), -p.clampValue);
+        d2 = d2 != d2 ? d2 : maxf(minf(d2, p.clampValue), -p.clampValue);
+        d3 = d3 != d3 ? d3 : maxf(minf(d3, p.clampValue), -p.clampValue);
     }
-    // A NaN delta stays NaN (fminf would hide it): the caller drops non-finite boxes.
-    if (raw[2] != raw[2]) d2 = raw[2];
-    if (raw[3] != raw[3]) d3 = raw[3];
     const float symmetricShift = p.plusOne == 2 ? 0.5f : 0.f; // AP-loss: ctr = x1 + (w - 1)/2
     const float cx = anchor[0] + 0.5f * w - symmetricShift;
     const float cy = anchor[1] + 0.5f * h - symmetricShift;
@@ -69,7 +72,7 @@ DNN_RETINANET_HD void decodeBox(const BoxCoderParams& p, const float* anchor, co
     const float ph = expf(d3) * h;
     if (p.plusOne == 2)
     {
-        const float hw = 0.5f * fmaxf(pw - 1.f, 0.f), hh = 0.5f * fmaxf(ph - 1.f, 0.f);
+        const float hw = 0.5f * maxf(pw - 1.f, 0.f), hh = 0.5f * maxf(ph - 1.f, 0.f);
         out[0] = pcx - hw; out[1] = pcy - hh; out[2] = pcx + hw; out[3] = pcy + hh;
         return;
     }
@@ -83,10 +86,10 @@ DNN_RETINANET_HD void decodeBox(const BoxCoderParams& p, const float* anchor, co
 //! Clamps a box to [0, maxX] x [0, maxY].
 DNN_RETINANET_HD void clipBox(float* b, float maxX, float maxY)
 {
-    b[0] = fminf(fmaxf(b[0], 0.f), maxX);
-    b[1] = fminf(fmaxf(b[1], 0.f), maxY);
-    b[2] = fminf(fmaxf(b[2], 0.f), maxX);
-    b[3] = fminf(fmaxf(b[3], 0.f), maxY);
+    b[0] = minf(maxf(b[0], 0.f), maxX);
+    b[1] = minf(maxf(b[1], 0.f), maxY);
+    b[2] = minf(maxf(b[2], 0.f), maxX);
+    b[3] = minf(maxf(b[3], 0.f), maxY);
 }
 
 DNN_RETINANET_HD bool isFiniteBox(const float* b)
@@ -96,17 +99,26 @@ DNN_RETINANET_HD bool isFiniteBox(const float* b)
     return s == 0.f;
 }
 
-//! IoU as torchvision's nms kernel computes it; @p plusOne adds 1 to widths (Detectron/ODTK).
-DNN_RETINANET_HD float iou(const float* a, const float* b, float plusOne)
+DNN_RETINANET_HD float boxArea(const float* a, float plusOne)
 {
-    const float areaA = (a[2] - a[0] + plusOne) * (a[3] - a[1] + plusOne);
-    const float areaB = (b[2] - b[0] + plusOne) * (b[3] - b[1] + plusOne);
-    const float xx1 = fmaxf(a[0], b[0]), yy1 = fmaxf(a[1], b[1]);
-    const float xx2 = fminf(a[2], b[2]), yy2 = fminf(a[3], b[3]);
-    const float w = fmaxf(0.f, xx2 - xx1 + plusOne);
-    const float h = fmaxf(0.f, yy2 - yy1 + plusOne);
+    return (a[2] - a[0] + plusOne) * (a[3] - a[1] + plusOne);
+}
+
+//! IoU as torchvision's nms kernel computes it, with the areas given; @p plusOne adds 1 to widths
+//! (Detectron/ODTK).
+DNN_RETINANET_HD float iouWithAreas(const float* a, float areaA, const float* b, float areaB, float plusOne)
+{
+    const float xx1 = maxf(a[0], b[0]), yy1 = maxf(a[1], b[1]);
+    const float xx2 = minf(a[2], b[2]), yy2 = minf(a[3], b[3]);
+    const float w = maxf(0.f, xx2 - xx1 + plusOne);
+    const float h = maxf(0.f, yy2 - yy1 + plusOne);
     const float inter = w * h;
     return inter / (areaA + areaB - inter);
+}
+
+DNN_RETINANET_HD float iou(const float* a, const float* b, float plusOne)
+{
+    return iouWithAreas(a, boxArea(a, plusOne), b, boxArea(b, plusOne), plusOne);
 }
 
 }}}
