@@ -99,6 +99,15 @@ void warnOnce(std::atomic<bool>& flag, const std::string& msg)
         CV_LOG_WARNING(NULL, msg);
 }
 
+// The base-path std notice is informational: this class' own detect() is exact, and the
+// limitation is documented on the class.
+void infoOnce(std::atomic<bool>& flag, const std::string& msg)
+{
+    bool expected = false;
+    if (flag.compare_exchange_strong(expected, true))
+        CV_LOG_INFO(NULL, msg);
+}
+
 std::atomic<bool> g_warnedCuda(false), g_warnedStd(false);
 
 } // namespace
@@ -212,7 +221,7 @@ RetinaNetDetectionModel::RetinaNetDetectionModel(const Prepared& prepared)
     const Scalar mean(pre.mean[0] / s, pre.mean[1] / s, pre.mean[2] / s);
     const double stdAvg = (pre.std[0] + pre.std[1] + pre.std[2]) / 3;
     if (std::abs(pre.std[0] - pre.std[1]) > 1e-6 || std::abs(pre.std[0] - pre.std[2]) > 1e-6)
-        warnOnce(g_warnedStd, "dnn_retinanet: the config has a per-channel std, which the inherited "
+        infoOnce(g_warnedStd, "dnn_retinanet: the config has a per-channel std, which the inherited "
                               "cv::dnn::DetectionModel::detect() cannot apply (it uses the mean std); "
                               "RetinaNetDetectionModel::detect() applies it exactly. Export with "
                               "tools/export_torchvision.py --bake-normalization to serve both.");

@@ -31,7 +31,9 @@ CV_EXPORTS_W void blobFromFrame(InputArray frame, const PreprocessConfig& pre, O
  *
  * The decoder runs inside the Net as a layer of type "DetectionOutput", so:
  *  - the inherited cv::dnn::DetectionModel::detect (also through a DetectionModel&) returns
- *    RetinaNet detections with the base class' preprocessing (fixed size, scalar mean/scale);
+ *    RetinaNet detections with the base class' preprocessing (fixed size, mean and one scalar
+ *    scale: a per-channel std is approximated by its mean there; export with
+ *    `--bake-normalization` when that path must be exact);
  *  - Net::forward() yields the SSD-style [1, 1, D, 7] blob [imageId, classId, score, x1, y1, x2, y2]
  *    with coordinates normalised by the valid image size (see doc/model.md);
  *  - the detect() overloads of this class apply the config's full preprocessing (keep-ratio
