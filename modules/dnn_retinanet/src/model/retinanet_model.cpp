@@ -92,20 +92,20 @@ Size validationSize(dnn::Net& net, const PreprocessConfig& pre)
     return Size(side, side);
 }
 
-void warnOnce(std::atomic<bool>& flag, const std::string& msg)
+// Logs @p msg the first time only (per process and flag).
+void logOnce(std::atomic<bool>& flag, bool warning, const std::string& msg)
 {
     bool expected = false;
-    if (flag.compare_exchange_strong(expected, true))
+    if (!flag.compare_exchange_strong(expected, true))
+        return;
+    if (warning)
+    {
         CV_LOG_WARNING(NULL, msg);
-}
-
-// The base-path std notice is informational: this class' own detect() is exact, and the
-// limitation is documented on the class.
-void infoOnce(std::atomic<bool>& flag, const std::string& msg)
-{
-    bool expected = false;
-    if (flag.compare_exchange_strong(expected, true))
+    }
+    else
+    {
         CV_LOG_INFO(NULL, msg);
+    }
 }
 
 std::atomic<bool> g_warnedCuda(false), g_warnedStd(false);
@@ -220,8 +220,9 @@ RetinaNetDetectionModel::RetinaNetDetectionModel(const Prepared& prepared)
     const double s = pre.scale;
     const Scalar mean(pre.mean[0] / s, pre.mean[1] / s, pre.mean[2] / s);
     const double stdAvg = (pre.std[0] + pre.std[1] + pre.std[2]) / 3;
+    // Informational: this class' own detect() is exact, and the limitation is documented.
     if (std::abs(pre.std[0] - pre.std[1]) > 1e-6 || std::abs(pre.std[0] - pre.std[2]) > 1e-6)
-        infoOnce(g_warnedStd, "dnn_retinanet: the config has a per-channel std, which the inherited "
+        logOnce(g_warnedStd, false, "dnn_retinanet: the config has a per-channel std, which the inherited "
                               "cv::dnn::DetectionModel::detect() cannot apply (it uses the mean std); "
                               "RetinaNetDetectionModel::detect() applies it exactly. Export with "
                               "tools/export_torchvision.py --bake-normalization to serve both.");
@@ -378,7 +379,7 @@ RetinaNetDetectionModel& RetinaNetDetectionModel::setPreferableBackend(dnn::Back
 {
     if (backendId == dnn::DNN_BACKEND_CUDA && dnn::getAvailableTargets(dnn::DNN_BACKEND_CUDA).empty())
     {
-        warnOnce(g_warnedCuda, "dnn_retinanet: this OpenCV has no CUDA backend (or no CUDA device); "
+        logOnce(g_warnedCuda, true, "dnn_retinanet: this OpenCV has no CUDA backend (or no CUDA device); "
                                "running the network on the CPU");
         retina->backend = dnn::DNN_BACKEND_OPENCV;
         retina->target = dnn::DNN_TARGET_CPU;
