@@ -173,6 +173,80 @@ SyntheticHead sliceImage(const RetinaNetConfig& c, const SyntheticHead& src, int
     return toLayout(c, h, c.outputs.layout);
 }
 
+TorchvisionCase loadTorchvisionCase(const std::string& name)
+{
+    const std::string path = findDataFile("reference/decoder/torchvision_case_" + name + ".yml.gz");
+    FileStorage fs(path, FileStorage::READ);
+    CV_Assert(fs.isOpened());
+    TorchvisionCase c;
+    c.config = RetinaNetConfig::preset("torchvision");
+    c.config.numClasses = (int)fs["num_classes"];
+    c.config.selection.scoreThreshold = (float)fs["score_thresh"];
+    c.config.selection.nmsThreshold = (float)fs["nms_thresh"];
+    c.config.selection.maxDetections = (int)fs["detections_per_img"];
+    c.config.selection.topkPerLevel = (int)fs["topk_candidates"];
+    Mat input, sizes;
+    fs["input_size"] >> input;
+    fs["image_sizes"] >> sizes;
+    c.inputSize = Size(input.at<int>(0), input.at<int>(1));
+    for (int n = 0; n < sizes.rows; n++)
+        c.imageSizes.push_back(Size(sizes.at<int>(n, 0), sizes.at<int>(n, 1)));
+    const int L = (int)fs["num_levels"];
+    std::vector<Mat> box(L);
+    for (int l = 0; l < L; l++)
+    {
+        Mat data, shape;
+        fs[format("cls_%d", l)] >> data;
+        fs[format("cls_%d_shape", l)] >> shape;
+        c.outputs.push_back(data.reshape(1, std::vector<int>(shape.ptr<int>(), shape.ptr<int>() + 4)).clone());
+        c.names.push_back(format("cls_logits_%d", l));
+        fs[format("box_%d", l)] >> data;
+        fs[format("box_%d_shape", l)] >> shape;
+        box[l] = data.reshape(1, std::vector<int>(shape.ptr<int>(), shape.ptr<int>() + 4)).clone();
+        Mat anchors;
+        fs[format("anchors_%d", l)] >> anchors;
+        c.anchors.push_back(anchors);
+    }
+    // Box outputs first in the list: the mapping is by name, never by position.
+    for (int l = 0; l < L; l++)
+    {
+        c.outputs.insert(c.outputs.begin() + l, box[l]);
+        c.names.insert(c.names.begin() + l, format("bbox_regression_%d", l));
+    }
+    for (int l = 0; l < L; l++)
+    {
+        c.config.outputs.clsNames.push_back(format("cls_logits_%d", l));
+        c.config.outputs.boxNames.push_back(format("bbox_regression_%d", l));
+    }
+    for (int n = 0; n < (int)c.imageSizes.size(); n++)
+    {
+        std::vector<Detection> dets;
+        const int count = (int)fs[format("det_%d_count", n)];
+        if (count > 0)
+        {
+            Mat b, s, lab;
+            fs[format("det_%d_boxes", n)] >> b;
+            fs[format("det_%d_scores", n)] >> s;
+            fs[format("det_%d_labels", n)] >> lab;
+            for (int i = 0; i < count; i++)
+            {
+                Detection d;
+                d.box = Vec4f(b.at<float>(i, 0), b.at<float>(i, 1), b.at<float>(i, 2), b.at<float>(i, 3));
+                d.score = s.at<float>(i);
+                d.classId = lab.at<int>(i);
+                dets.push_back(d);
+            }
+        }
+        c.expected.push_back(dets);
+    }
+    return c;
+}
+
+std::vector<std::string> torchvisionCaseNames()
+{
+    return {"basic", "batch", "topk", "coco91", "odd"};
+}
+
 std::vector<std::vector<Detection> > decodeBatch(const RetinaNetConfig& c, const SyntheticHead& h)
 {
     Ptr<RetinaNetDecoder> dec = RetinaNetDecoder::create(c);

@@ -35,6 +35,25 @@ SyntheticHead sliceImage(const RetinaNetConfig& config, const SyntheticHead& hea
 std::vector<std::vector<Detection> > decodeBatch(const RetinaNetConfig& config, const SyntheticHead& head);
 std::vector<Detection> decodeOne(const RetinaNetConfig& config, const SyntheticHead& head);
 
+/** A reference case of torchvision's RetinaNet.postprocess_detections (data/reference/decoder,
+ *  made by tools/make_decoder_reference.py): raw heads, anchors and torchvision's detections. */
+struct TorchvisionCase
+{
+    RetinaNetConfig config;
+    std::vector<Mat> outputs;
+    std::vector<std::string> names;
+    std::vector<Mat> anchors;
+    Size inputSize;
+    std::vector<Size> imageSizes;
+    std::vector<std::vector<Detection> > expected;
+};
+
+//! Loads torchvision_case_<name>.yml.gz (box outputs first in the list: the mapping is by name).
+TorchvisionCase loadTorchvisionCase(const std::string& name);
+
+//! Names of the shipped torchvision reference cases.
+std::vector<std::string> torchvisionCaseNames();
+
 /** The post-processing written the obvious way (activate all values, threshold, top-k, decode in
  *  double, NMS by pairwise IoU), reading the canonical NCHW copy. Independent of the decoder's
  *  scan, trimming, layouts and box math. */

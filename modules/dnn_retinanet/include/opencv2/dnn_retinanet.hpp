@@ -17,6 +17,7 @@ RetinaNet (Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017) in Op
 
 #include <opencv2/dnn_retinanet/config.hpp>
 #include <opencv2/dnn_retinanet/decoder.hpp>
+#include <opencv2/dnn_retinanet/cuda_decoder.hpp>
 #include <opencv2/dnn_retinanet/model.hpp>
 
 #endif

@@ -137,12 +137,14 @@ private:
             {
                 std::vector<Candidate>& cands = levelCandidates_[g];
                 cands.clear();
+                int64 above = 0;
                 for (int i = groupBegin_[g]; i < groupBegin_[g + 1]; i++)
                 {
                     buffers_[i].trim();
                     cands.insert(cands.end(), buffers_[i].items.begin(), buffers_[i].items.end());
+                    above += buffers_[i].aboveThreshold;
                 }
-                candidateCounts_[g] = (int64)cands.size();
+                candidateCounts_[g] = above;
                 selectTopK(cands, topk);
             }
         });

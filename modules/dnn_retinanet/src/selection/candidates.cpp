@@ -30,17 +30,28 @@ namespace {
  *  16-wide vector compare; only blocks with a hit look at individual lanes (by mask bits). */
 inline void scanRun(const float* p, size_t n, uint32_t base, uint32_t step, CandidateBuffer& out)
 {
+    const float threshold = out.threshold();
     float thr = out.scanThreshold();
     size_t i = 0;
+    int64_t above = 0;
 #ifdef DNN_RETINANET_SCAN_SSE2
+    const __m128 tBase = _mm_set1_ps(threshold);
     __m128 t = _mm_set1_ps(thr);
     for (; i + 16 <= n; i += 16)
     {
         const float* q = p + i;
-        const int mask = _mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q), t)) |
-                         (_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q + 4), t)) << 4) |
-                         (_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q + 8), t)) << 8) |
-                         (_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q + 12), t)) << 12);
+        const __m128 v0 = _mm_loadu_ps(q), v1 = _mm_loadu_ps(q + 4), v2 = _mm_loadu_ps(q + 8), v3 = _mm_loadu_ps(q + 12);
+        const int mask = _mm_movemask_ps(_mm_cmpgt_ps(v0, t)) | (_mm_movemask_ps(_mm_cmpgt_ps(v1, t)) << 4) |
+                         (_mm_movemask_ps(_mm_cmpgt_ps(v2, t)) << 8) | (_mm_movemask_ps(_mm_cmpgt_ps(v3, t)) << 12);
+        if (thr != threshold)
+        {
+            // A raised floor (dense chunk): still count every value above the real threshold.
+            const int all = _mm_movemask_ps(_mm_cmpgt_ps(v0, tBase)) | (_mm_movemask_ps(_mm_cmpgt_ps(v1, tBase)) << 4) |
+                            (_mm_movemask_ps(_mm_cmpgt_ps(v2, tBase)) << 8) | (_mm_movemask_ps(_mm_cmpgt_ps(v3, tBase)) << 12);
+            above += __builtin_popcount((unsigned)all);
+        }
+        else
+            above += __builtin_popcount((unsigned)mask);
         if (mask == 0)
             continue;
         for (int m = mask; m != 0; m &= m - 1)
@@ -57,11 +68,15 @@ inline void scanRun(const float* p, size_t n, uint32_t base, uint32_t step, Cand
     }
 #endif
     for (; i < n; i++)
+    {
+        above += p[i] > threshold;
         if (p[i] > thr)
         {
             out.push(p[i], base + (uint32_t)i * step);
             thr = out.scanThreshold();
         }
+    }
+    out.aboveThreshold += above;
 }
 
 } // namespace
@@ -121,7 +136,10 @@ void scanSoftmax(const LevelView& view, const float* block, size_t pixBegin, siz
                     continue;
                 const float p = (float)(std::exp((double)block[view.clsOffset(pix, a, c)] - m) / sum);
                 if (inclusive ? p >= threshold : p > threshold)
+                {
+                    out.aboveThreshold++;
                     out.push(p, (uint32_t)((pix * A + a) * K + k));
+                }
                 k++;
             }
         }

@@ -39,6 +39,7 @@ public:
     void reset(float threshold, int topk)
     {
         items.clear();
+        aboveThreshold = 0;
         threshold_ = threshold;
         topk_ = topk;
         floorActive_ = false;
@@ -67,6 +68,8 @@ public:
     void trim();
 
     std::vector<Candidate> items;
+    //! Values of the chunk above the threshold, including those a raised floor skipped.
+    int64_t aboveThreshold = 0;
 
 private:
     float threshold_ = 0.f;

@@ -25,7 +25,7 @@ struct CV_EXPORTS_W_SIMPLE Detection
 struct CV_EXPORTS_W_SIMPLE DecodeStats
 {
     CV_PROP_RW int64 scanned = 0;         //!< score values read
-    CV_PROP_RW int64 candidates = 0;      //!< values above the (logit-space) threshold
+    CV_PROP_RW int64 candidates = 0;      //!< values above the (logit-space) threshold (all of them)
     CV_PROP_RW int64 afterTopk = 0;       //!< candidates kept by the per-level top-k
     CV_PROP_RW int64 nonFinite = 0;       //!< candidates dropped because their box was NaN/Inf
     CV_PROP_RW int64 detections = 0;      //!< final detections, all images
