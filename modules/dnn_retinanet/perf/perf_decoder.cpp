@@ -12,9 +12,7 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/dnn_retinanet.hpp>
 
-#include <cstdlib>
-#include <fstream>
-#include <map>
+#include "perf_heads.hpp"
 
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
@@ -22,110 +20,9 @@
 
 using namespace cv;
 using namespace cv::dnn_retinanet;
+using namespace perf_heads;
 
 namespace {
-
-const Size kInput(1216, 800);
-
-struct Heads
-{
-    RetinaNetConfig config;
-    std::vector<Mat> outputs;
-    std::vector<std::string> names;
-    size_t logits = 0;
-};
-
-// "worst" = every logit above the threshold.
-Heads makeHeads(int K, double fracAbove)
-{
-    Heads h;
-    h.config = RetinaNetConfig::preset("torchvision");
-    h.config.numClasses = K;
-    const int A = 9;
-    RNG rng(12345);
-    std::vector<Mat> box;
-    for (int l = 0; l < 5; l++)
-    {
-        const int s = 8 << l;
-        const int H = (kInput.height + s - 1) / s, W = (kInput.width + s - 1) / s;
-        const int sc[] = {1, A * K, H, W}, sb[] = {1, A * 4, H, W};
-        Mat cls(4, sc, CV_32F), b(4, sb, CV_32F);
-        // Background logits around the prior -4.6, below logit(0.05) = -2.94.
-        Mat flat = cls.reshape(1, 1);
-        rng.fill(flat, RNG::UNIFORM, -8.0, -3.0);
-        const size_t n = cls.total();
-        float* p = cls.ptr<float>();
-        if (fracAbove >= 1.0)
-            rng.fill(flat, RNG::UNIFORM, -2.5, 4.0);
-        else
-            for (size_t i = 0, count = (size_t)(n * fracAbove); i < count; i++)
-                p[(size_t)rng.uniform(0, (int)n)] = rng.uniform(-2.5f, 4.f);
-        Mat bflat = b.reshape(1, 1);
-        rng.fill(bflat, RNG::NORMAL, 0.0, 0.3);
-        h.outputs.push_back(cls);
-        h.names.push_back(format("cls_logits_%d", l));
-        box.push_back(b);
-        h.logits += n;
-    }
-    for (int l = 0; l < 5; l++)
-    {
-        h.outputs.push_back(box[l]);
-        h.names.push_back(format("bbox_regression_%d", l));
-        h.config.outputs.clsNames.push_back(format("cls_logits_%d", l));
-        h.config.outputs.boxNames.push_back(format("bbox_regression_%d", l));
-    }
-    return h;
-}
-
-// Tensors written by bench/decoder_vs_torchvision.py: <dir>/<tag>_{cls,box}_<l>.f32 + shapes in <tag>.txt
-bool loadHeads(const std::string& dir, const std::string& tag, int K, Heads& h)
-{
-    std::ifstream meta(dir + "/" + tag + ".txt");
-    if (!meta.good())
-        return false;
-    h = Heads();
-    h.config = RetinaNetConfig::preset("torchvision");
-    h.config.numClasses = K;
-    std::vector<Mat> box;
-    for (int l = 0; l < 5; l++)
-    {
-        int H, W;
-        meta >> H >> W;
-        const int sc[] = {1, 9 * K, H, W}, sb[] = {1, 36, H, W};
-        Mat cls(4, sc, CV_32F), b(4, sb, CV_32F);
-        std::ifstream(dir + format("/%s_cls_%d.f32", tag.c_str(), l), std::ios::binary).read((char*)cls.data, cls.total() * 4);
-        std::ifstream(dir + format("/%s_box_%d.f32", tag.c_str(), l), std::ios::binary).read((char*)b.data, b.total() * 4);
-        h.outputs.push_back(cls);
-        h.names.push_back(format("cls_logits_%d", l));
-        box.push_back(b);
-        h.logits += cls.total();
-    }
-    for (int l = 0; l < 5; l++)
-    {
-        h.outputs.push_back(box[l]);
-        h.names.push_back(format("bbox_regression_%d", l));
-        h.config.outputs.clsNames.push_back(format("cls_logits_%d", l));
-        h.config.outputs.boxNames.push_back(format("bbox_regression_%d", l));
-    }
-    return true;
-}
-
-const char* kTags[] = {"1e-4", "1e-3", "1e-2", "worst"};
-const double kFrac[] = {1e-4, 1e-3, 1e-2, 1.0};
-
-const Heads& heads(int K, int sparsity)
-{
-    static std::map<int, Heads> cache;
-    const int key = K * 10 + sparsity;
-    auto it = cache.find(key);
-    if (it != cache.end())
-        return it->second;
-    Heads h;
-    const char* dir = std::getenv("DNN_RETINANET_BENCH_TENSORS");
-    if (!dir || !loadHeads(dir, format("k%d_%s", K, kTags[sparsity]), K, h))
-        h = makeHeads(K, kFrac[sparsity]);
-    return cache[key] = h;
-}
 
 // One streaming read of all logits: the bandwidth floor of any threshold-based decoder.
 float streamingRead(const std::vector<Mat>& outputs, int levels)
@@ -171,7 +68,7 @@ float streamingRead(const std::vector<Mat>& outputs, int levels)
 
 void BM_StreamingRead(benchmark::State& state)
 {
-    const Heads& h = heads((int)state.range(0), (int)state.range(1));
+    const Batch h = makeBatch((int)state.range(0), (int)state.range(1), 1);
     for (auto _ : state)
         benchmark::DoNotOptimize(streamingRead(h.outputs, 5));
     state.SetBytesProcessed((int64_t)state.iterations() * (int64_t)h.logits * 4);
@@ -180,7 +77,7 @@ void BM_StreamingRead(benchmark::State& state)
 
 void BM_Decode(benchmark::State& state)
 {
-    const Heads& h = heads((int)state.range(0), (int)state.range(1));
+    const Batch h = makeBatch((int)state.range(0), (int)state.range(1), 1);
     Ptr<RetinaNetDecoder> dec = RetinaNetDecoder::create(h.config);
     std::vector<std::vector<Detection> > out;
     dec->decode(h.outputs, h.names, kInput, {}, out); // warm-up: scratch buffers reach their size
