@@ -159,15 +159,18 @@ inline std::string jsonEscape(const std::string& s)
 }
 
 //! [{"class_id":..,"class":"..","score":..,"box":[x1,y1,x2,y2]},...]
-inline std::string detectionsJson(const std::vector<Detection>& dets, const std::vector<std::string>& names)
+//! @p exact: floats with 9 significant digits (they read back bit-exact) instead of %.6f / %.2f.
+inline std::string detectionsJson(const std::vector<Detection>& dets, const std::vector<std::string>& names,
+                                  bool exact = false)
 {
+    const char* fmt = exact ? "{\"class_id\":%d,\"class\":\"%s\",\"score\":%.9g,\"box\":[%.9g,%.9g,%.9g,%.9g]}"
+                            : "{\"class_id\":%d,\"class\":\"%s\",\"score\":%.6f,\"box\":[%.2f,%.2f,%.2f,%.2f]}";
     std::ostringstream os;
     os << "[";
     for (size_t i = 0; i < dets.size(); i++)
     {
         const Detection& d = dets[i];
-        os << (i ? "," : "") << format("{\"class_id\":%d,\"class\":\"%s\",\"score\":%.6f,\"box\":[%.2f,%.2f,%.2f,%.2f]}",
-                                       d.classId, jsonEscape(className(names, d.classId)).c_str(), d.score,
+        os << (i ? "," : "") << format(fmt, d.classId, jsonEscape(className(names, d.classId)).c_str(), d.score,
                                        d.box[0], d.box[1], d.box[2], d.box[3]);
     }
     os << "]";

@@ -90,8 +90,9 @@ public:
     //! Where the last frame went inside the network input.
     CV_WRAP LetterboxInfo getLastLetterbox() const;
 
-    /** @brief Per-stage time of the last detect call in milliseconds: preprocess, forward
-     *  (network incl. decode layer), decode (the decode layer alone), postprocess. */
+    /** @brief Per-stage time of the last detect call in milliseconds: preprocess, network
+     *  (the forward pass without the decode layer), decode (the decode layer alone),
+     *  postprocess (mapping the rows back to the frame). */
     CV_WRAP std::vector<double> getLastTimings() const;
 
     struct Impl;
