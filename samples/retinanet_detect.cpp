@@ -95,7 +95,7 @@ int main(int argc, char** argv)
 
             if (json)
                 std::cout << "{\"image\":\"" << sample::jsonEscape(file) << "\",\"width\":" << img.cols << ",\"height\":"
-                          << img.rows << ",\"detections\":" << sample::detectionsJson(dets, names) << "}" << std::endl;
+                          << img.rows << ",\"detections\":" << sample::detectionsJson(dets, names, true) << "}" << std::endl;
             else
             {
                 std::cout << file << ": " << dets.size() << " detections  (preprocess " << format("%.1f", t[0])

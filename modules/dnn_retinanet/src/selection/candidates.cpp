@@ -41,8 +41,6 @@ inline void scanRun(const float* p, size_t n, uint32_t base, uint32_t step, Cand
     {
         const float* q = p + i;
         const __m128 v0 = _mm_loadu_ps(q), v1 = _mm_loadu_ps(q + 4), v2 = _mm_loadu_ps(q + 8), v3 = _mm_loadu_ps(q + 12);
-        const int mask = _mm_movemask_ps(_mm_cmpgt_ps(v0, t)) | (_mm_movemask_ps(_mm_cmpgt_ps(v1, t)) << 4) |
-                         (_mm_movemask_ps(_mm_cmpgt_ps(v2, t)) << 8) | (_mm_movemask_ps(_mm_cmpgt_ps(v3, t)) << 12);
         if (thr != threshold)
         {
             // A raised floor (dense chunk): still count every value above the real threshold.
@@ -51,6 +49,16 @@ inline void scanRun(const float* p, size_t n, uint32_t base, uint32_t step, Cand
             above += __builtin_popcount((unsigned)all);
         }
         else
+        {
+            // Common case: one test for the 16 values; nothing passes in almost every block.
+            const __m128 any = _mm_or_ps(_mm_or_ps(_mm_cmpgt_ps(v0, t), _mm_cmpgt_ps(v1, t)),
+                                         _mm_or_ps(_mm_cmpgt_ps(v2, t), _mm_cmpgt_ps(v3, t)));
+            if (_mm_movemask_ps(any) == 0)
+                continue;
+        }
+        const int mask = _mm_movemask_ps(_mm_cmpgt_ps(v0, t)) | (_mm_movemask_ps(_mm_cmpgt_ps(v1, t)) << 4) |
+                         (_mm_movemask_ps(_mm_cmpgt_ps(v2, t)) << 8) | (_mm_movemask_ps(_mm_cmpgt_ps(v3, t)) << 12);
+        if (thr == threshold)
             above += __builtin_popcount((unsigned)mask);
         if (mask == 0)
             continue;
