@@ -53,16 +53,9 @@ int main(int argc, char** argv)
         "{ data        | " DNN_RETINANET_DATA_DIR " | data folder (shipped model) }";
     CommandLineParser parser(argc, argv, keys);
     parser.about("RetinaNet object detection on images (OpenCV dnn_retinanet)");
-    if (parser.has("help") || argc == 1)
-    {
-        parser.printMessage();
-        return argc == 1 ? 1 : 0;
-    }
-    if (!parser.check())
-    {
-        parser.printErrors();
-        return 1;
-    }
+    const int exitCode = sample::helpOrErrors(parser, argc);
+    if (exitCode >= 0)
+        return exitCode;
     try
     {
         const bool json = parser.get<bool>("json");

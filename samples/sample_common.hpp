@@ -29,6 +29,23 @@ static const char* const kCommonKeys =
     "{ backend     | cpu   | cpu | cuda }"
     "{ target      | cpu   | cpu | cuda | cuda_fp16 | opencl | opencl_fp16 }";
 
+/** Prints the help (--help, or no argument at all) or the parse errors. Returns the exit code to
+ *  leave with, or -1 to go on. */
+inline int helpOrErrors(const CommandLineParser& parser, int argc)
+{
+    if (parser.has("help") || argc == 1)
+    {
+        parser.printMessage();
+        return argc == 1 ? 1 : 0;
+    }
+    if (!parser.check())
+    {
+        parser.printErrors();
+        return 1;
+    }
+    return -1;
+}
+
 inline dnn::Backend parseBackend(const std::string& s)
 {
     if (s == "cpu" || s == "opencv") return dnn::DNN_BACKEND_OPENCV;

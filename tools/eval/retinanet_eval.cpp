@@ -24,6 +24,7 @@
 // per image by the model (like eval_pytorch.py --max-dets / torchvision detections_per_img). The
 // COCO evaluation itself always uses maxDets = 100 per image and category, as eval_pytorch.py does.
 #include "coco_eval.hpp"
+#include "sample_common.hpp"
 
 #include <opencv2/core/utility.hpp>
 #include <opencv2/dnn_retinanet.hpp>
@@ -196,16 +197,9 @@ int main(int argc, char** argv)
 {
     CommandLineParser parser(argc, argv, kKeys);
     parser.about("COCO mAP of a RetinaNet (cv::dnn_retinanet) on a COCO-format split");
-    if (parser.has("help") || argc == 1)
-    {
-        parser.printMessage();
-        return argc == 1 ? 1 : 0;
-    }
-    if (!parser.check())
-    {
-        parser.printErrors();
-        return 1;
-    }
+    const int exitCode = sample::helpOrErrors(parser, argc);
+    if (exitCode >= 0)
+        return exitCode;
     try
     {
         return run(parser);
