@@ -165,7 +165,8 @@ double iou(const Vec4f& a, const Vec4f& b)
 
 /** Same number of detections and a one-to-one matching: same class, |dscore| <= 1e-5,
  *  IoU >= 0.9999. Empty string when equal, else what differs. */
-std::string compareDetections(const std::vector<Detection>& ref, const std::vector<Detection>& got)
+std::string compareDetections(const std::vector<Detection>& ref, const std::vector<Detection>& got,
+                              float scoreTol = 1e-5f, double iouMin = 0.9999)
 {
     if (ref.size() != got.size())
         return format("%d detections expected, %d found", (int)ref.size(), (int)got.size());
@@ -174,10 +175,10 @@ std::string compareDetections(const std::vector<Detection>& ref, const std::vect
     {
         const Detection& r = ref[i];
         int best = -1;
-        double bestIoU = 0.9999;
+        double bestIoU = iouMin;
         for (size_t j = 0; j < got.size(); j++)
         {
-            if (used[j] || got[j].classId != r.classId || std::abs(got[j].score - r.score) > 1e-5f) continue;
+            if (used[j] || got[j].classId != r.classId || std::abs(got[j].score - r.score) > scoreTol) continue;
             const double v = iou(r.box, got[j].box);
             if (v >= bestIoU) { bestIoU = v; best = (int)j; }
         }
@@ -282,6 +283,44 @@ TEST_F(VideoSample, PipelinedEveryFrameMatchesSingleImageDetect)
     EXPECT_EQ(size, clip().size);
     VideoCapture written(dir / "out.avi");
     EXPECT_EQ((int)written.get(CAP_PROP_FRAME_COUNT), (int)clip().frames.size());
+}
+
+TEST_F(VideoSample, ShippedModelMatchesCommittedPyTorchExpectations)
+{
+    // data/reference/video: the PyTorch model the shipped ONNX was exported from, run on every
+    // decoded frame by tools/make_video_reference.py (320x256 frames: no resampling).
+    const std::string model = kRoot + "/data/models/synth_retinanet/model.onnx";
+    ASSERT_TRUE(utils::fs::exists(model));
+    FileStorage ref(kRoot + "/data/reference/video/synth_test_expected.yml", FileStorage::READ);
+    ASSERT_TRUE(ref.isOpened());
+    TempDir dir;
+    const std::string cmd = quote(kSample) + " --model=" + quote(model) + " --config=" +
+                            quote(kRoot + "/data/models/synth_retinanet/config.yml") + " --show=false --json --input=" +
+                            quote(kVideo) + " >" + quote(dir / "out.jsonl") + " 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    const std::vector<FrameResult> got = parseJsonLines(readText(dir / "out.jsonl"));
+    ASSERT_EQ((int)got.size(), (int)ref["frame_count"]);
+    for (size_t i = 0; i < got.size(); i++)
+    {
+        std::vector<Detection> expected;
+        const int n = (int)ref[format("frame_%d_count", (int)i)];
+        Mat b, sc, lab;
+        if (n > 0)
+        {
+            ref[format("frame_%d_boxes", (int)i)] >> b;
+            ref[format("frame_%d_scores", (int)i)] >> sc;
+            ref[format("frame_%d_labels", (int)i)] >> lab;
+        }
+        for (int k = 0; k < n; k++)
+        {
+            Detection d;
+            d.box = Vec4f(b.ptr<float>(k));
+            d.score = sc.at<float>(k);
+            d.classId = lab.at<int>(k);
+            expected.push_back(d);
+        }
+        EXPECT_EQ(compareDetections(expected, got[i].dets, 1e-4f, 0.999), "") << "frame " << i;
+    }
 }
 
 TEST_F(VideoSample, Batch4MatchesSingleImageDetect)
