@@ -81,8 +81,15 @@ double boxIoU(const Vec4f& a, const Vec4f& b)
 
 } // namespace opencv_test
 
+#ifdef __OPENCV_TESTS
+// Inside an OpenCV source build: opencv_ts's main (its TS setup and options); the data root is
+// still $DNN_RETINANET_TEST_DATA or DNN_RETINANET_TEST_DATA_DIR (findDataFile above), not
+// OPENCV_TEST_DATA_PATH.
+CV_TEST_MAIN("")
+#else
 int main(int argc, char** argv)
 {
     ::testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
 }
+#endif

@@ -3,7 +3,14 @@
 #ifndef DNN_RETINANET_TEST_PRECOMP_HPP
 #define DNN_RETINANET_TEST_PRECOMP_HPP
 
+#ifdef __OPENCV_TESTS
+// Inside an OpenCV source build (OPENCV_EXTRA_MODULES_PATH): GoogleTest is the copy bundled in
+// opencv_ts (<gtest/gtest.h> would be another, possibly system, GoogleTest that opencv_ts does not
+// link), and main() is CV_TEST_MAIN (test_main.cpp).
+#include <opencv2/ts.hpp>
+#else
 #include <gtest/gtest.h>
+#endif
 #include <opencv2/core.hpp>
 #include <opencv2/dnn_retinanet.hpp>
 
@@ -36,6 +43,20 @@ std::string findDataFile(const std::string& relative, bool required = true);
                                           double scoreTol, double iouMin);
 
 double boxIoU(const Vec4f& a, const Vec4f& b);
+
+#if defined(__OPENCV_TESTS) && !defined(GTEST_SKIP)
+/* The GoogleTest bundled in OpenCV 4.x's ts predates GTEST_SKIP; there a test skips by throwing
+ * cvtest::SkipTestException, which the TEST/TEST_P body wrapper of opencv2/ts reports as SKIP.
+ * Same use as GTEST_SKIP() << "reason"; (only directly in test bodies: it leaves the whole test). */
+struct SkipTestThrower
+{
+    void operator=(const ::testing::Message& message) const { throw SkipTestException(message.GetString()); }
+};
+#define GTEST_SKIP() ::opencv_test::SkipTestThrower() = ::testing::Message()
+#endif
+#if defined(__OPENCV_TESTS) && !defined(INSTANTIATE_TEST_SUITE_P)
+#define INSTANTIATE_TEST_SUITE_P INSTANTIATE_TEST_CASE_P  // same bundled GoogleTest, older name
+#endif
 
 } // namespace opencv_test
 

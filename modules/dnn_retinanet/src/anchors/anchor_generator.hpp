@@ -18,8 +18,9 @@ struct LevelGrid
 };
 
 /** @brief Anchors computed on demand from (level, y, x, a): only the A cell anchors of each level
- *  are stored, never a per-frame table of all anchors. */
-class AnchorGenerator
+ *  are stored, never a per-frame table of all anchors. Exported (CV_EXPORTS) for the unit tests only:
+ *  inside an OpenCV build the module hides everything else (-fvisibility=hidden). */
+class CV_EXPORTS AnchorGenerator
 {
 public:
     explicit AnchorGenerator(const AnchorConfig& config);

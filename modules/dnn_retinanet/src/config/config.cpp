@@ -10,6 +10,7 @@ namespace cv {
 namespace dnn_retinanet {
 
 RetinaNetConfig::RetinaNetConfig()
+    : numClasses(0)
 {
     anchors.strides = {8, 16, 32, 64, 128};
     anchors.sizes = {32, 40, 50, 64, 80, 101, 128, 161, 203, 256, 322, 406, 512, 645, 812};
@@ -91,9 +92,9 @@ void RetinaNetConfig::validate() const
         (scoring.backgroundChannel < 0 || scoring.backgroundChannel > numClasses))
         fail(format("'scoring.background_channel' must be in [0, %d]", numClasses));
 
-    auto checkThreshold = [](float t, const char* name) {
+    auto checkThreshold = [](float t, const char* key) {
         if (!(t >= 0.f && t < 1.f))
-            fail(format("'%s' must be in [0, 1) (got %g)", name, t));
+            fail(format("'%s' must be in [0, 1) (got %g)", key, t));
     };
     checkThreshold(selection.scoreThreshold, "selection.score_threshold");
     if (!selection.levelScoreThresholds.empty() && (int)selection.levelScoreThresholds.size() != L)

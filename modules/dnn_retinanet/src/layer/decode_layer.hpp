@@ -17,8 +17,9 @@ namespace cv { namespace dnn_retinanet {
  * / height and clamped to [0, 1]; unused rows are [-1, -1, -1, 0, 0, 0, 0]. Its `type` is
  * "DetectionOutput", which is what cv::dnn::DetectionModel::detect decodes. Runs on the CPU
  * backend; under DNN_BACKEND_CUDA OpenCV falls back to it after copying its inputs to the host.
+ * Exported (CV_EXPORTS) for the unit tests only (an OpenCV build hides the module's internals).
  */
-class RetinaNetDecodeLayer CV_FINAL : public dnn::Layer
+class CV_EXPORTS RetinaNetDecodeLayer CV_FINAL : public dnn::Layer
 {
 public:
     static const char* kTypeName;       //!< "RetinaNetDecode" (factory / ONNX op type)

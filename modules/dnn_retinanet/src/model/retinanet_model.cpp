@@ -196,6 +196,36 @@ RetinaNetDetectionModel::Prepared RetinaNetDetectionModel::prepare(dnn::Net net,
     return p;
 }
 
+namespace {
+//! The model's state; a default-constructed model (only there for the Python bindings) has none.
+RetinaNetDetectionModel::Impl& implOf(const Ptr<RetinaNetDetectionModel::Impl>& impl)
+{
+    if (!impl)
+        CV_Error(Error::StsNullPtr, "dnn_retinanet: empty RetinaNetDetectionModel (default-constructed): "
+                                    "construct it from a model and a config");
+    return *impl;
+}
+} // namespace
+
+// DetectionModel() is deprecated outside OpenCV's own build (CV_DEPRECATED_EXTERNAL), for the same
+// reason this constructor exists: the Python bindings need it.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#elif defined(_MSC_VER)
+#pragma warning(push)
+#pragma warning(disable: 4996)
+#endif
+RetinaNetDetectionModel::RetinaNetDetectionModel()
+    : DetectionModel()
+{
+}
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#elif defined(_MSC_VER)
+#pragma warning(pop)
+#endif
+
 RetinaNetDetectionModel::RetinaNetDetectionModel(const std::string& model, const std::string& config)
     : RetinaNetDetectionModel(prepare(readModel(model), RetinaNetConfig::load(config)))
 {
@@ -239,7 +269,7 @@ void RetinaNetDetectionModel::detect(InputArray frame, std::vector<Detection>& d
 
 void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vector<std::vector<Detection> >& detections)
 {
-    Impl& r = *retina;
+    Impl& r = implOf(retina);
     std::vector<Mat> frames;
     if (framesArr.kind() == _InputArray::STD_VECTOR_MAT || framesArr.kind() == _InputArray::STD_ARRAY_MAT)
         framesArr.getMatVector(frames);
@@ -315,7 +345,7 @@ void RetinaNetDetectionModel::detect(InputArray frame, std::vector<int>& classId
 {
     std::vector<Detection> dets;
     {
-        NmsOverride o(retina->layer->decoder(), nmsThreshold);
+        NmsOverride o(implOf(retina).layer->decoder(), nmsThreshold);
         detect(frame, dets);
     }
     classIds.clear(); confidences.clear(); boxes.clear();
@@ -335,7 +365,7 @@ void RetinaNetDetectionModel::detect(InputArray frame, std::vector<int>& classId
     std::vector<Rect2d> fboxes;
     detect(frame, classIds, confidences, fboxes, confThreshold, nmsThreshold);
     // Integer boxes exactly as cv::dnn::DetectionModel::detect makes them (inclusive right/bottom).
-    const Size f = retina->last.frameSize;
+    const Size f = implOf(retina).last.frameSize;
     boxes.clear();
     for (const Rect2d& b : fboxes)
     {
@@ -349,29 +379,29 @@ void RetinaNetDetectionModel::detect(InputArray frame, std::vector<int>& classId
     }
 }
 
-RetinaNetDetectionModel& RetinaNetDetectionModel::setScoreThreshold(float t) { retina->layer->decoder().setScoreThreshold(t); return *this; }
-RetinaNetDetectionModel& RetinaNetDetectionModel::setNmsThreshold(float t) { retina->layer->decoder().setNmsThreshold(t); return *this; }
-RetinaNetDetectionModel& RetinaNetDetectionModel::setTopK(int k) { retina->layer->decoder().setTopK(k); return *this; }
+RetinaNetDetectionModel& RetinaNetDetectionModel::setScoreThreshold(float t) { implOf(retina).layer->decoder().setScoreThreshold(t); return *this; }
+RetinaNetDetectionModel& RetinaNetDetectionModel::setNmsThreshold(float t) { implOf(retina).layer->decoder().setNmsThreshold(t); return *this; }
+RetinaNetDetectionModel& RetinaNetDetectionModel::setTopK(int k) { implOf(retina).layer->decoder().setTopK(k); return *this; }
 RetinaNetDetectionModel& RetinaNetDetectionModel::setMaxDetections(int m)
 {
     if (m <= 0)
         CV_Error(Error::StsOutOfRange, "dnn_retinanet: max detections must be positive in a model");
-    retina->layer->decoder().setMaxDetections(m);
+    implOf(retina).layer->decoder().setMaxDetections(m);
     return *this;
 }
-RetinaNetDetectionModel& RetinaNetDetectionModel::setClassAgnosticNms(bool a) { retina->layer->decoder().setClassAgnosticNms(a); return *this; }
+RetinaNetDetectionModel& RetinaNetDetectionModel::setClassAgnosticNms(bool a) { implOf(retina).layer->decoder().setClassAgnosticNms(a); return *this; }
 
 RetinaNetDetectionModel& RetinaNetDetectionModel::setInputResize(int mode, const Size& size, int minSize, int maxSize)
 {
-    PreprocessConfig pre = retina->pre;
+    PreprocessConfig pre = implOf(retina).pre;
     pre.resize = mode;
     if (size != Size()) pre.inputSize = size;
     if (minSize > 0) pre.minSize = minSize;
     if (maxSize > 0) pre.maxSize = maxSize;
-    RetinaNetConfig check = retina->config;
+    RetinaNetConfig check = implOf(retina).config;
     check.preprocess = pre;
     check.validate();
-    retina->pre = pre;
+    implOf(retina).pre = pre;
     return *this;
 }
 
@@ -381,13 +411,13 @@ RetinaNetDetectionModel& RetinaNetDetectionModel::setPreferableBackend(dnn::Back
     {
         logOnce(g_warnedCuda, true, "dnn_retinanet: this OpenCV has no CUDA backend (or no CUDA device); "
                                "running the network on the CPU");
-        retina->backend = dnn::DNN_BACKEND_OPENCV;
-        retina->target = dnn::DNN_TARGET_CPU;
+        implOf(retina).backend = dnn::DNN_BACKEND_OPENCV;
+        implOf(retina).target = dnn::DNN_TARGET_CPU;
         DetectionModel::setPreferableBackend(dnn::DNN_BACKEND_OPENCV);
         DetectionModel::setPreferableTarget(dnn::DNN_TARGET_CPU);
         return *this;
     }
-    retina->backend = backendId;
+    implOf(retina).backend = backendId;
     DetectionModel::setPreferableBackend(backendId);
     return *this;
 }
@@ -395,21 +425,21 @@ RetinaNetDetectionModel& RetinaNetDetectionModel::setPreferableBackend(dnn::Back
 RetinaNetDetectionModel& RetinaNetDetectionModel::setPreferableTarget(dnn::Target targetId)
 {
     const bool cudaTarget = targetId == dnn::DNN_TARGET_CUDA || targetId == dnn::DNN_TARGET_CUDA_FP16;
-    if (cudaTarget && retina->backend != dnn::DNN_BACKEND_CUDA)
+    if (cudaTarget && implOf(retina).backend != dnn::DNN_BACKEND_CUDA)
     {
         // A CUDA target without the CUDA backend (e.g. after the fallback above) stays on the CPU.
         return *this;
     }
-    retina->target = targetId;
+    implOf(retina).target = targetId;
     DetectionModel::setPreferableTarget(targetId);
     return *this;
 }
 
-dnn::Backend RetinaNetDetectionModel::getBackend() const { return retina->backend; }
-dnn::Target RetinaNetDetectionModel::getTarget() const { return retina->target; }
-const std::vector<std::string>& RetinaNetDetectionModel::getClassNames() const { return retina->config.classNames; }
-const RetinaNetConfig& RetinaNetDetectionModel::getConfig() const { return retina->layer->decoder().getConfig(); }
-LetterboxInfo RetinaNetDetectionModel::getLastLetterbox() const { return retina->last; }
-std::vector<double> RetinaNetDetectionModel::getLastTimings() const { return retina->timings; }
+dnn::Backend RetinaNetDetectionModel::getBackend() const { return implOf(retina).backend; }
+dnn::Target RetinaNetDetectionModel::getTarget() const { return implOf(retina).target; }
+const std::vector<std::string>& RetinaNetDetectionModel::getClassNames() const { return implOf(retina).config.classNames; }
+const RetinaNetConfig& RetinaNetDetectionModel::getConfig() const { return implOf(retina).layer->decoder().getConfig(); }
+LetterboxInfo RetinaNetDetectionModel::getLastLetterbox() const { return implOf(retina).last; }
+std::vector<double> RetinaNetDetectionModel::getLastTimings() const { return implOf(retina).timings; }
 
 }}

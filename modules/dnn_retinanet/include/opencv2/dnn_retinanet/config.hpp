@@ -111,62 +111,86 @@ enum ResizeMode
     RESIZE_LETTERBOX = 3   //!< scaled to fit input_size keeping the aspect ratio, padded bottom/right
 };
 
+/* Defaults are set by the constructors (inline, after each struct), not by in-class initializers:
+ * OpenCV's Python binding parser (4.6) reads "CV_PROP_RW int x = 0;" as a property named "x = 0". */
+
 /** @brief Anchor generation (the "anchors" section of a config). */
 struct CV_EXPORTS_W_SIMPLE AnchorConfig
 {
+    CV_WRAP AnchorConfig(); //!< empty: RetinaNetConfig() fills in torchvision's anchors
+
     CV_PROP_RW std::vector<float> strides;  //!< nominal stride per level, e.g. 8 16 32 64 128
     /** Per-level ratio-1 anchor sides, row l = level l (all rows the same length S).
      *  Stored row-major in `sizes` with `sizesPerLevel` columns. */
     CV_PROP_RW std::vector<float> sizes;
-    CV_PROP_RW int sizesPerLevel = 0;
+    CV_PROP_RW int sizesPerLevel;               //!< default 0
     CV_PROP_RW std::vector<float> aspectRatios; //!< h/w
-    CV_PROP_RW int order = ANCHOR_ORDER_RATIO_MAJOR;     //!< AnchorOrder
-    CV_PROP_RW int rounding = ANCHOR_ROUNDING_NONE;      //!< AnchorRounding
-    CV_PROP_RW int strideMode = STRIDE_FIXED;            //!< StrideMode
-    CV_PROP_RW float centerOffset = 0.f;       //!< anchor centre = x*stride + centerOffset*stride + centerOffsetPixels
-    CV_PROP_RW float centerOffsetPixels = 0.f; //!< -0.5 for the (stride-1)/2 "+1" convention
-    CV_PROP_RW bool plusOne = false;           //!< anchor spans [c-(w-1)/2, c+(w-1)/2] (Detectron1, ODTK 19.04, AP-loss)
+    CV_PROP_RW int order;                       //!< AnchorOrder, default ANCHOR_ORDER_RATIO_MAJOR
+    CV_PROP_RW int rounding;                    //!< AnchorRounding, default ANCHOR_ROUNDING_NONE
+    CV_PROP_RW int strideMode;                  //!< StrideMode, default STRIDE_FIXED
+    CV_PROP_RW float centerOffset;       //!< anchor centre = x*stride + centerOffset*stride + centerOffsetPixels; default 0
+    CV_PROP_RW float centerOffsetPixels; //!< -0.5 for the (stride-1)/2 "+1" convention; default 0
+    CV_PROP_RW bool plusOne;             //!< anchor spans [c-(w-1)/2, c+(w-1)/2] (Detectron1, ODTK 19.04, AP-loss); default false
 
     int numLevels() const { return (int)strides.size(); }
     int numAnchors() const { return sizesPerLevel * (int)aspectRatios.size(); }
     float size(int level, int s) const { return sizes[(size_t)level * sizesPerLevel + s]; }
 };
 
+inline AnchorConfig::AnchorConfig()
+    : sizesPerLevel(0), order(ANCHOR_ORDER_RATIO_MAJOR), rounding(ANCHOR_ROUNDING_NONE), strideMode(STRIDE_FIXED),
+      centerOffset(0.f), centerOffsetPixels(0.f), plusOne(false)
+{}
+
 /** @brief Box decoding (the "box_coding" section). */
 struct CV_EXPORTS_W_SIMPLE BoxCodingConfig
 {
-    CV_PROP_RW int type = BOX_CODING_CENTER_SIZE; //!< BoxCoding
-    CV_PROP_RW Vec4f means = Vec4f(0, 0, 0, 0);   //!< delta = raw * std + mean
-    CV_PROP_RW Vec4f stds = Vec4f(1, 1, 1, 1);    //!< torchvision "weights" w give std = 1/w
-    CV_PROP_RW int plusOne = PLUS_ONE_NONE;       //!< PlusOne
-    CV_PROP_RW int clamp = DELTA_CLAMP_UPPER;     //!< DeltaClamp
-    CV_PROP_RW float clampValue = 4.135166556742356f; //!< log(1000/16)
-    CV_PROP_RW int clip = CLIP_BEFORE_NMS;        //!< ClipMode
-    CV_PROP_RW int clipTarget = CLIP_TO_IMAGE;    //!< ClipTarget
-    CV_PROP_RW float clipMaxOffset = 0.f;         //!< upper clip bound = size - clipMaxOffset (1 for "W-1")
+    CV_WRAP BoxCodingConfig();
+
+    CV_PROP_RW int type;           //!< BoxCoding, default BOX_CODING_CENTER_SIZE
+    CV_PROP_RW Vec4f means;        //!< delta = raw * std + mean; default (0, 0, 0, 0)
+    CV_PROP_RW Vec4f stds;         //!< torchvision "weights" w give std = 1/w; default (1, 1, 1, 1)
+    CV_PROP_RW int plusOne;        //!< PlusOne, default PLUS_ONE_NONE
+    CV_PROP_RW int clamp;          //!< DeltaClamp, default DELTA_CLAMP_UPPER
+    CV_PROP_RW float clampValue;   //!< default log(1000/16)
+    CV_PROP_RW int clip;           //!< ClipMode, default CLIP_BEFORE_NMS
+    CV_PROP_RW int clipTarget;     //!< ClipTarget, default CLIP_TO_IMAGE
+    CV_PROP_RW float clipMaxOffset; //!< upper clip bound = size - clipMaxOffset (1 for "W-1"); default 0
 };
+
+inline BoxCodingConfig::BoxCodingConfig()
+    : type(BOX_CODING_CENTER_SIZE), means(0, 0, 0, 0), stds(1, 1, 1, 1), plusOne(PLUS_ONE_NONE),
+      clamp(DELTA_CLAMP_UPPER), clampValue(4.135166556742356f), clip(CLIP_BEFORE_NMS), clipTarget(CLIP_TO_IMAGE),
+      clipMaxOffset(0.f)
+{}
 
 /** @brief Score computation (the "scoring" section). */
 struct CV_EXPORTS_W_SIMPLE ScoringConfig
 {
-    CV_PROP_RW int activation = SCORE_SIGMOID; //!< ScoreActivation
-    CV_PROP_RW float gamma = 1.f;              //!< FL*: sigmoid(gamma*x + beta)
-    CV_PROP_RW float beta = 0.f;
-    CV_PROP_RW int backgroundChannel = 0;      //!< softmax: which of the K+1 channels is background
+    CV_WRAP ScoringConfig();
+
+    CV_PROP_RW int activation;        //!< ScoreActivation, default SCORE_SIGMOID
+    CV_PROP_RW float gamma;           //!< FL*: sigmoid(gamma*x + beta); default 1
+    CV_PROP_RW float beta;            //!< default 0
+    CV_PROP_RW int backgroundChannel; //!< softmax: which of the K+1 channels is background; default 0
 };
+
+inline ScoringConfig::ScoringConfig() : activation(SCORE_SIGMOID), gamma(1.f), beta(0.f), backgroundChannel(0) {}
 
 /** @brief Candidate selection and NMS (the "selection" section). */
 struct CV_EXPORTS_W_SIMPLE SelectionConfig
 {
-    CV_PROP_RW float scoreThreshold = 0.05f;
+    CV_WRAP SelectionConfig();
+
+    CV_PROP_RW float scoreThreshold;                    //!< default 0.05
     CV_PROP_RW std::vector<float> levelScoreThresholds; //!< optional per-level override (e.g. 0 on P7)
-    CV_PROP_RW bool thresholdInclusive = false;         //!< score >= t instead of score > t (ODTK Python)
-    CV_PROP_RW int order = SELECT_THRESHOLD_THEN_TOPK;  //!< SelectionOrder
-    CV_PROP_RW int topkPerLevel = 1000;                 //!< <= 0: no pre-NMS top-k
-    CV_PROP_RW float nmsThreshold = 0.5f;               //!< suppress when IoU > threshold
-    CV_PROP_RW bool classAgnosticNms = false;
-    CV_PROP_RW bool nmsPlusOne = false;                 //!< IoU with "+1" areas (Detectron1, ODTK)
-    CV_PROP_RW int maxDetections = 300;                 //!< <= 0: unlimited
+    CV_PROP_RW bool thresholdInclusive;                 //!< score >= t instead of score > t (ODTK Python); default false
+    CV_PROP_RW int order;                               //!< SelectionOrder, default SELECT_THRESHOLD_THEN_TOPK
+    CV_PROP_RW int topkPerLevel;                        //!< <= 0: no pre-NMS top-k; default 1000
+    CV_PROP_RW float nmsThreshold;                      //!< suppress when IoU > threshold; default 0.5
+    CV_PROP_RW bool classAgnosticNms;                   //!< default false
+    CV_PROP_RW bool nmsPlusOne;                         //!< IoU with "+1" areas (Detectron1, ODTK); default false
+    CV_PROP_RW int maxDetections;                       //!< <= 0: unlimited; default 300
 
     float levelThreshold(int level) const
     {
@@ -174,29 +198,45 @@ struct CV_EXPORTS_W_SIMPLE SelectionConfig
     }
 };
 
+inline SelectionConfig::SelectionConfig()
+    : scoreThreshold(0.05f), thresholdInclusive(false), order(SELECT_THRESHOLD_THEN_TOPK), topkPerLevel(1000),
+      nmsThreshold(0.5f), classAgnosticNms(false), nmsPlusOne(false), maxDetections(300)
+{}
+
 /** @brief Which network outputs feed the decoder (the "outputs" section). */
 struct CV_EXPORTS_W_SIMPLE OutputConfig
 {
-    CV_PROP_RW int layout = LAYOUT_PER_LEVEL_NCHW; //!< OutputLayout
+    CV_WRAP OutputConfig();
+
+    CV_PROP_RW int layout;                         //!< OutputLayout, default LAYOUT_PER_LEVEL_NCHW
     CV_PROP_RW std::vector<std::string> clsNames;  //!< per level (or one for concatenated); empty: infer from shapes
     CV_PROP_RW std::vector<std::string> boxNames;
 };
 
+inline OutputConfig::OutputConfig() : layout(LAYOUT_PER_LEVEL_NCHW) {}
+
 /** @brief Image to blob conversion (the "preprocess" section), used by RetinaNetDetectionModel. */
 struct CV_EXPORTS_W_SIMPLE PreprocessConfig
 {
-    CV_PROP_RW bool swapRB = true;           //!< frames are BGR; true feeds RGB to the network
-    CV_PROP_RW double scale = 1.0 / 255.0;   //!< pixel * scale, then (x - mean) / std
-    CV_PROP_RW Scalar mean = Scalar(0.485, 0.456, 0.406);
-    CV_PROP_RW Scalar std = Scalar(0.229, 0.224, 0.225);
-    CV_PROP_RW int resize = RESIZE_KEEP_RATIO; //!< ResizeMode
-    CV_PROP_RW Size inputSize;               //!< RESIZE_FIXED / RESIZE_LETTERBOX target, or a fixed input of the net
-    CV_PROP_RW int minSize = 800;            //!< RESIZE_KEEP_RATIO
-    CV_PROP_RW int maxSize = 1333;
-    CV_PROP_RW int padDivisor = 32;          //!< pad bottom/right to a multiple (1: none)
-    CV_PROP_RW double padValue = 0.0;        //!< value of padded pixels after normalisation
-    CV_PROP_RW int interpolation = INTER_LINEAR;
+    CV_WRAP PreprocessConfig();
+
+    CV_PROP_RW bool swapRB;          //!< frames are BGR; true (default) feeds RGB to the network
+    CV_PROP_RW double scale;         //!< pixel * scale, then (x - mean) / std; default 1/255
+    CV_PROP_RW Scalar mean;          //!< default (0.485, 0.456, 0.406)
+    CV_PROP_RW Scalar std;           //!< default (0.229, 0.224, 0.225)
+    CV_PROP_RW int resize;           //!< ResizeMode, default RESIZE_KEEP_RATIO
+    CV_PROP_RW Size inputSize;       //!< RESIZE_FIXED / RESIZE_LETTERBOX target, or a fixed input of the net
+    CV_PROP_RW int minSize;          //!< RESIZE_KEEP_RATIO; default 800
+    CV_PROP_RW int maxSize;          //!< default 1333
+    CV_PROP_RW int padDivisor;       //!< pad bottom/right to a multiple (1: none); default 32
+    CV_PROP_RW double padValue;      //!< value of padded pixels after normalisation; default 0
+    CV_PROP_RW int interpolation;    //!< default INTER_LINEAR
 };
+
+inline PreprocessConfig::PreprocessConfig()
+    : swapRB(true), scale(1.0 / 255.0), mean(0.485, 0.456, 0.406), std(0.229, 0.224, 0.225), resize(RESIZE_KEEP_RATIO),
+      minSize(800), maxSize(1333), padDivisor(32), padValue(0.0), interpolation(INTER_LINEAR)
+{}
 
 /** @brief The complete description of how a RetinaNet's outputs are decoded.
  *
@@ -209,7 +249,7 @@ class CV_EXPORTS_W_SIMPLE RetinaNetConfig
 public:
     CV_WRAP RetinaNetConfig();
 
-    CV_PROP_RW int numClasses = 0;            //!< K, the number of foreground classes
+    CV_PROP_RW int numClasses;                //!< K, the number of foreground classes (default 0)
     CV_PROP_RW std::vector<std::string> classNames;
     CV_PROP_RW AnchorConfig anchors;
     CV_PROP_RW BoxCodingConfig boxCoding;

@@ -15,20 +15,25 @@ namespace dnn_retinanet {
  *  RetinaNetDetectionModel). */
 struct CV_EXPORTS_W_SIMPLE Detection
 {
+    CV_WRAP Detection() : score(0.f), classId(-1) {}
+
     CV_PROP_RW Vec4f box;     //!< x1, y1, x2, y2
-    CV_PROP_RW float score = 0.f;
-    CV_PROP_RW int classId = -1; //!< index in [0, numClasses) of the model's label space
+    CV_PROP_RW float score;   //!< default 0
+    CV_PROP_RW int classId;   //!< index in [0, numClasses) of the model's label space; default -1
     Rect2f rect() const { return Rect2f(box[0], box[1], box[2] - box[0], box[3] - box[1]); }
 };
 
-/** @brief Counters of the last decode() call, for diagnostics and benchmarks. */
+/** @brief Counters of the last decode() call, for diagnostics and benchmarks (read-only in
+ *  Python: OpenCV 4.6's bindings convert int64 to Python but not back). */
 struct CV_EXPORTS_W_SIMPLE DecodeStats
 {
-    CV_PROP_RW int64 scanned = 0;         //!< score values read
-    CV_PROP_RW int64 candidates = 0;      //!< values above the (logit-space) threshold (all of them)
-    CV_PROP_RW int64 afterTopk = 0;       //!< candidates kept by the per-level top-k
-    CV_PROP_RW int64 nonFinite = 0;       //!< candidates dropped because their box was NaN/Inf
-    CV_PROP_RW int64 detections = 0;      //!< final detections, all images
+    CV_WRAP DecodeStats() : scanned(0), candidates(0), afterTopk(0), nonFinite(0), detections(0) {}
+
+    CV_PROP int64 scanned;         //!< score values read
+    CV_PROP int64 candidates;      //!< values above the (logit-space) threshold (all of them)
+    CV_PROP int64 afterTopk;       //!< candidates kept by the per-level top-k
+    CV_PROP int64 nonFinite;       //!< candidates dropped because their box was NaN/Inf
+    CV_PROP int64 detections;      //!< final detections, all images
 };
 
 /** @brief Focal-loss-aware RetinaNet anchor decoder: raw head outputs -> detections.

@@ -15,10 +15,12 @@ namespace dnn_retinanet {
 /** @brief Where a frame went inside the network input: out = in * scale, then padded. */
 struct CV_EXPORTS_W_SIMPLE LetterboxInfo
 {
+    CV_WRAP LetterboxInfo() : scaleX(1), scaleY(1) {}
+
     CV_PROP_RW Size frameSize;   //!< original frame
     CV_PROP_RW Size imageSize;   //!< resized frame, top-left of the input
     CV_PROP_RW Size inputSize;   //!< padded network input
-    CV_PROP_RW double scaleX = 1, scaleY = 1;
+    CV_PROP_RW double scaleX, scaleY; //!< default 1
 };
 
 /** @brief Turns a frame into a network blob as a RetinaNetConfig's preprocess section says:
@@ -50,6 +52,9 @@ public:
      * @param config a config file path or a preset name (see RetinaNetConfig::load).
      */
     CV_WRAP RetinaNetDetectionModel(const std::string& model, const std::string& config);
+    /** @brief An empty model, only to be assigned to (every other call throws). Needed by OpenCV's
+     *  Python bindings (methods returning RetinaNetDetectionModel&), like dnn::DetectionModel(). */
+    CV_DEPRECATED_EXTERNAL RetinaNetDetectionModel();
     /** @brief Wraps an already loaded network; outputs are validated against @p config. */
     RetinaNetDetectionModel(const dnn::Net& network, const RetinaNetConfig& config);
 
