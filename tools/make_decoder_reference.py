@@ -87,6 +87,9 @@ import torch
 from torch import nn
 
 import torchvision
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_anchor_reference import feature_grid_sizes  # noqa: E402  (same ResNet-FPN grid rule)
 from torchvision.models.detection import RetinaNet
 from torchvision.models.detection.image_list import ImageList
 from torchvision.ops import boxes as box_ops
@@ -142,19 +145,6 @@ class _TrivialBackbone(nn.Module):
 
     def forward(self, x):
         return OrderedDict()
-
-
-def feature_grid_sizes(h, w):
-    """(h, w) of P3..P7 via a dummy chain of stride-2 3x3 pad-1 convs (ResNet-FPN + P6/P7)."""
-    conv = nn.Conv2d(1, 1, kernel_size=3, stride=2, padding=1, bias=False)
-    x = torch.zeros(1, 1, h, w)
-    sizes = []
-    with torch.no_grad():
-        for step in range(3 + NUM_LEVELS - 1):
-            x = conv(x)
-            if step >= 2:
-                sizes.append((int(x.shape[-2]), int(x.shape[-1])))
-    return sizes
 
 
 def build_model(cfg):
