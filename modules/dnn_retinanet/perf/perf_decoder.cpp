@@ -15,7 +15,7 @@
 #include "perf_heads.hpp"
 
 #if defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 using namespace cv;
@@ -24,9 +24,64 @@ using namespace perf_heads;
 
 namespace {
 
+float maxSse2(const float* p, size_t n)
+{
+    size_t j = 0;
+    float m = -1e30f;
+#if defined(__SSE2__) || defined(_M_X64)
+    __m128 m0 = _mm_set1_ps(-1e30f), m1 = m0, m2 = m0, m3 = m0;
+    for (; j + 16 <= n; j += 16)
+    {
+        m0 = _mm_max_ps(m0, _mm_loadu_ps(p + j));
+        m1 = _mm_max_ps(m1, _mm_loadu_ps(p + j + 4));
+        m2 = _mm_max_ps(m2, _mm_loadu_ps(p + j + 8));
+        m3 = _mm_max_ps(m3, _mm_loadu_ps(p + j + 12));
+    }
+    float tmp[4];
+    _mm_storeu_ps(tmp, _mm_max_ps(_mm_max_ps(m0, m1), _mm_max_ps(m2, m3)));
+    m = std::max(std::max(tmp[0], tmp[1]), std::max(tmp[2], tmp[3]));
+#endif
+    for (; j < n; j++) m = std::max(m, p[j]);
+    return m;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The read at the widest vectors the CPU has, so the bound is the memory's, not the loop's.
+__attribute__((target("avx512f"))) float maxAvx512(const float* p, size_t n)
+{
+    size_t j = 0;
+    __m512 m0 = _mm512_set1_ps(-1e30f), m1 = m0, m2 = m0, m3 = m0;
+    for (; j + 64 <= n; j += 64)
+    {
+        m0 = _mm512_max_ps(m0, _mm512_loadu_ps(p + j));
+        m1 = _mm512_max_ps(m1, _mm512_loadu_ps(p + j + 16));
+        m2 = _mm512_max_ps(m2, _mm512_loadu_ps(p + j + 32));
+        m3 = _mm512_max_ps(m3, _mm512_loadu_ps(p + j + 48));
+    }
+    float tmp[16];
+    _mm512_storeu_ps(tmp, _mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
+    float m = tmp[0];
+    for (int k = 1; k < 16; k++) m = std::max(m, tmp[k]);
+    for (; j < n; j++) m = std::max(m, p[j]);
+    return m;
+}
+#endif
+
+typedef float (*MaxFn)(const float*, size_t);
+
+MaxFn bestMax()
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (__builtin_cpu_supports("avx512f"))
+        return maxAvx512;
+#endif
+    return maxSse2;
+}
+
 // One streaming read of all logits: the bandwidth floor of any threshold-based decoder.
 float streamingRead(const std::vector<Mat>& outputs, int levels)
 {
+    static const MaxFn maxFn = bestMax();
     std::vector<std::pair<const float*, size_t> > chunks;
     for (int l = 0; l < levels; l++)
     {
@@ -38,28 +93,7 @@ float streamingRead(const std::vector<Mat>& outputs, int levels)
     std::vector<float> partial(chunks.size());
     parallel_for_(Range(0, (int)chunks.size()), [&](const Range& r) {
         for (int i = r.start; i < r.end; i++)
-        {
-            const float* p = chunks[i].first;
-            const size_t n = chunks[i].second;
-            size_t j = 0;
-#if defined(__SSE2__) || defined(_M_X64)
-            __m128 m0 = _mm_set1_ps(-1e30f), m1 = m0, m2 = m0, m3 = m0;
-            for (; j + 16 <= n; j += 16)
-            {
-                m0 = _mm_max_ps(m0, _mm_loadu_ps(p + j));
-                m1 = _mm_max_ps(m1, _mm_loadu_ps(p + j + 4));
-                m2 = _mm_max_ps(m2, _mm_loadu_ps(p + j + 8));
-                m3 = _mm_max_ps(m3, _mm_loadu_ps(p + j + 12));
-            }
-            float tmp[4];
-            _mm_storeu_ps(tmp, _mm_max_ps(_mm_max_ps(m0, m1), _mm_max_ps(m2, m3)));
-            float m = std::max(std::max(tmp[0], tmp[1]), std::max(tmp[2], tmp[3]));
-#else
-            float m = -1e30f;
-#endif
-            for (; j < n; j++) m = std::max(m, p[j]);
-            partial[i] = m;
-        }
+            partial[i] = maxFn(chunks[i].first, chunks[i].second);
     });
     float m = -1e30f;
     for (float v : partial) m = std::max(m, v);

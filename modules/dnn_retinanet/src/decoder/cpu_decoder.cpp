@@ -2,12 +2,15 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
 // The CPU decoder: a parallel threshold scan over each level's score block (the only pass that
-// touches every value), per-level top-k over the few candidates, box decoding for the survivors
-// only, then per-image NMS. Scratch buffers live in the decoder and are reused across calls.
+// touches every value), per-level top-k over the few candidates (done by whichever thread finishes
+// the level's last unit, while the others still scan), box decoding for the survivors only, then
+// per-image NMS that stops at max detections. Scratch buffers live in the decoder and are reused.
 
 #include "decode_plan.hpp"
 #include "../nms/nms.hpp"
 #include "../selection/candidates.hpp"
+
+#include <memory>
 
 namespace cv { namespace dnn_retinanet {
 
@@ -15,8 +18,32 @@ RetinaNetDecoder::~RetinaNetDecoder() {}
 
 namespace {
 
-// Work unit of the scan: ~256 KB of scores keeps both cores busy even on one level.
-const size_t kScanChunk = 1 << 16;
+// Work unit of the scan: 128 K scores (512 KB), handed out one by one so the threads stay balanced.
+// A unit borrows one of its level's few pooled candidate buffers, so a dense level raises its top-k
+// floor over everything a buffer has seen, and the merge has a few buffers per level, not hundreds.
+const size_t kScanChunk = 1 << 17;
+
+//! A pooled candidate buffer, borrowed by one scan unit at a time.
+struct PooledBuffer
+{
+    CandidateBuffer buffer;
+    std::atomic<bool> busy{false};
+
+    bool tryAcquire()
+    {
+        bool expected = false;
+        return !busy.load(std::memory_order_relaxed) &&
+               busy.compare_exchange_strong(expected, true, std::memory_order_acquire);
+    }
+    void release() { busy.store(false, std::memory_order_release); }
+};
+
+//! Per (image, level): the shared top-k floor and the count of units still to scan.
+struct LevelSync
+{
+    SharedFloor floor;
+    std::atomic<int> unitsLeft{0};
+};
 
 class CpuDecoder CV_FINAL : public RetinaNetDecoder
 {
@@ -31,13 +58,12 @@ public:
         detections.resize(plan_.batch);
         for (int n = 0; n < plan_.batch; n++)
         {
-            const std::vector<ScoredBox>& boxes = boxes_[n];
-            const std::vector<int>& keep = keep_[n];
+            const std::vector<ScoredBox*>& keep = keep_[n];
             std::vector<Detection>& out = detections[n];
             out.resize(keep.size());
             for (size_t i = 0; i < keep.size(); i++)
             {
-                const ScoredBox& b = boxes[keep[i]];
+                const ScoredBox& b = *keep[i];
                 out[i].box = b.box;
                 out[i].score = b.score;
                 out[i].classId = b.label;
@@ -56,9 +82,9 @@ public:
         Mat m = blob.getMat();
         float* p = m.ptr<float>();
         for (int n = 0; n < plan_.batch; n++)
-            for (int idx : keep_[n])
+            for (const ScoredBox* kept : keep_[n])
             {
-                const ScoredBox& b = boxes_[n][idx];
+                const ScoredBox& b = *kept;
                 p[0] = (float)n; p[1] = (float)b.label; p[2] = b.score;
                 p[3] = b.box[0]; p[4] = b.box[1]; p[5] = b.box[2]; p[6] = b.box[3];
                 p += 7;
@@ -111,52 +137,67 @@ private:
         groupBegin_[N * L] = (int)items_.size();
         if (buffers_.size() < items_.size())
             buffers_.resize(items_.size());
+        // As many pooled buffers per level as threads can scan it at once (+1: the caller may join).
+        poolPerGroup_ = getNumThreads() + 1;
+        const size_t poolSize = (size_t)N * L * poolPerGroup_;
+        if (poolCapacity_ < poolSize)
+        {
+            pool_.reset(new PooledBuffer[poolSize]);
+            poolCapacity_ = poolSize;
+        }
+        if (syncCapacity_ < (size_t)(N * L))
+        {
+            sync_.reset(new LevelSync[N * L]);
+            syncCapacity_ = (size_t)(N * L);
+        }
+        levelCandidates_.resize(N * L);
+        levelBoxes_.resize(N * L);
+        candidateCounts_.assign(N * L, 0);
+        nonFinite_.assign(N * L, 0);
+        for (int g = 0; g < N * L; g++)
+        {
+            sync_[g].unitsLeft.store(groupBegin_[g + 1] - groupBegin_[g], std::memory_order_relaxed);
+            sync_[g].floor.reset();
+            const float threshold = plan_.rawThresholds[g % L];
+            for (int j = 0; j < poolPerGroup_; j++)
+                pool_[(size_t)g * poolPerGroup_ + j].buffer.reset(threshold, topk, &sync_[g].floor);
+        }
 
-        // 2. Threshold scan (memory bound), in parallel over chunks.
+        // 2. Threshold scan (memory bound), in parallel over chunks (3. runs inside it).
         parallel_for_(Range(0, (int)items_.size()), [&](const Range& r) {
             for (int i = r.start; i < r.end; i++)
             {
                 const WorkItem& w = items_[i];
                 const LevelView& v = plan_.views[w.level];
                 const float* block = v.cls + (size_t)w.image * v.clsImageStride;
-                CandidateBuffer& buf = buffers_[i];
-                buf.reset(plan_.rawThresholds[w.level], topk);
+                const int g = w.image * L + w.level;
+                buffers_[i].reset(plan_.rawThresholds[w.level], topk, &sync_[g].floor);
+                PooledBuffer* pooled = nullptr;
+                for (int j = 0; j < poolPerGroup_ && !pooled; j++)
+                    if (pool_[(size_t)g * poolPerGroup_ + j].tryAcquire())
+                        pooled = &pool_[(size_t)g * poolPerGroup_ + j];
+                // All pooled buffers busy (more threads than expected): the unit's own buffer.
+                CandidateBuffer& buf = pooled ? pooled->buffer : buffers_[i];
                 if (scoring_.isSoftmax())
                     scanSoftmax(v, block, w.begin, w.end, config_.scoring.backgroundChannel,
                                 plan_.probThresholds[w.level], config_.selection.thresholdInclusive, buf);
                 else
                     scanScores(v, block, w.begin, w.end, buf);
+                if (pooled)
+                    pooled->release();
+                // 3. The unit that finishes its (image, level) selects and decodes that level's top-k,
+                //    while the other threads still scan other levels.
+                if (sync_[g].unitsLeft.fetch_sub(1, std::memory_order_acq_rel) == 1)
+                    selectLevel(g);
             }
         });
 
-        // 3. Per (image, level): merge chunks, top-k. Counted before the top-k for the stats.
-        levelCandidates_.resize(N * L);
-        candidateCounts_.assign(N * L, 0);
-        parallel_for_(Range(0, N * L), [&](const Range& r) {
-            for (int g = r.start; g < r.end; g++)
-            {
-                std::vector<Candidate>& cands = levelCandidates_[g];
-                cands.clear();
-                int64 above = 0;
-                for (int i = groupBegin_[g]; i < groupBegin_[g + 1]; i++)
-                {
-                    buffers_[i].trim();
-                    cands.insert(cands.end(), buffers_[i].items.begin(), buffers_[i].items.end());
-                    above += buffers_[i].aboveThreshold;
-                }
-                candidateCounts_[g] = above;
-                selectTopK(cands, topk);
-            }
-        });
-
-        // 4. Per image: decode the survivors, clip, NMS.
-        boxes_.resize(N);
+        // 4. Per image: NMS over the levels' lists.
         keep_.resize(N);
         nmsScratch_.resize(N);
-        nonFinite_.assign(N, 0);
         parallel_for_(Range(0, N), [&](const Range& r) {
             for (int n = r.start; n < r.end; n++)
-                decodeImage(n);
+                suppressImage(n);
         });
 
         stats_ = DecodeStats();
@@ -167,49 +208,82 @@ private:
             stats_.candidates += candidateCounts_[g];
             stats_.afterTopk += (int64)levelCandidates_[g].size();
         }
+        for (int g = 0; g < N * L; g++)
+            stats_.nonFinite += nonFinite_[g];
         for (int n = 0; n < N; n++)
-        {
-            stats_.nonFinite += nonFinite_[n];
             stats_.detections += (int64)keep_[n].size();
+    }
+
+    //! Merges the buffers of group g = (image, level), keeps its top-k, decodes their boxes.
+    void selectLevel(int g)
+    {
+        const int L = plan_.numLevels;
+        const int topk = config_.selection.topkPerLevel;
+        std::vector<Candidate>& cands = levelCandidates_[g];
+        cands.clear();
+        int64 above = 0; // counted before the top-k, for the stats
+        auto take = [&](CandidateBuffer& b) {
+            // Only values at or above the level's final floor can still be in its top-k.
+            b.trim();
+            const float floor = sync_[g].floor.get();
+            for (const Candidate& c : b.items)
+                if (c.raw >= floor)
+                    cands.push_back(c);
+            above += b.aboveThreshold;
+        };
+        for (int j = 0; j < poolPerGroup_; j++)
+            take(pool_[(size_t)g * poolPerGroup_ + j].buffer);
+        for (int i = groupBegin_[g]; i < groupBegin_[g + 1]; i++)
+            take(buffers_[i]);
+        candidateCounts_[g] = above;
+        selectTopK(cands, topk);
+        decodeLevel(g / L, g % L);
+    }
+
+    //! Boxes of one level's top-k survivors (still best first), clipped before NMS if configured.
+    void decodeLevel(int n, int l)
+    {
+        const int g = n * plan_.numLevels + l;
+        const int clip = config_.boxCoding.clip;
+        const Vec2f clipMax = plan_.clipMax[n];
+        std::vector<ScoredBox>& boxes = levelBoxes_[g];
+        boxes.clear();
+        for (const Candidate& c : levelCandidates_[g])
+        {
+            ScoredBox b;
+            decodeCandidateBox(plan_, anchors_, n, l, c.index, &b.box[0]);
+            if (!boxmath::isFiniteBox(&b.box[0]))
+            {
+                nonFinite_[g]++;
+                continue;
+            }
+            if (clip == CLIP_BEFORE_NMS)
+                boxmath::clipBox(&b.box[0], clipMax[0], clipMax[1]);
+            b.raw = c.raw;
+            b.score = scoring_.score(c.raw);
+            b.label = (int)(c.index % (uint32_t)plan_.numClasses);
+            b.order = ((uint64_t)l << 32) | c.index;
+            boxes.push_back(b);
         }
     }
 
-    void decodeImage(int n)
+    void suppressImage(int n)
     {
         const int L = plan_.numLevels;
         const int clip = config_.boxCoding.clip;
         const Vec2f clipMax = plan_.clipMax[n];
-        std::vector<ScoredBox>& boxes = boxes_[n];
-        boxes.clear();
-        for (int l = 0; l < L; l++)
-            for (const Candidate& c : levelCandidates_[n * L + l])
-            {
-                ScoredBox b;
-                decodeCandidateBox(plan_, anchors_, n, l, c.index, &b.box[0]);
-                if (!boxmath::isFiniteBox(&b.box[0]))
-                {
-                    nonFinite_[n]++;
-                    continue;
-                }
-                if (clip == CLIP_BEFORE_NMS)
-                    boxmath::clipBox(&b.box[0], clipMax[0], clipMax[1]);
-                b.raw = c.raw;
-                b.score = scoring_.score(c.raw);
-                b.label = (int)(c.index % (uint32_t)plan_.numClasses);
-                b.order = ((uint64_t)l << 32) | c.index;
-                boxes.push_back(b);
-            }
         const SelectionConfig& s = config_.selection;
-        nonMaximumSuppression(boxes, s.nmsThreshold, s.classAgnosticNms, s.nmsPlusOne, s.maxDetections,
-                              keep_[n], nmsScratch_[n]);
+        // Each level's list is best first: NMS merges them and stops at max detections.
+        nonMaximumSuppression(&levelBoxes_[(size_t)n * L], L, s.nmsThreshold, s.classAgnosticNms, s.nmsPlusOne,
+                              s.maxDetections, keep_[n], nmsScratch_[n]);
         if (clip == CLIP_AFTER_NMS)
         {
             // detectron2 detector_postprocess: cut to max detections, then clip and drop empty boxes.
-            std::vector<int>& keep = keep_[n];
+            std::vector<ScoredBox*>& keep = keep_[n];
             size_t out = 0;
             for (size_t i = 0; i < keep.size(); i++)
             {
-                Vec4f& b = boxes[keep[i]].box;
+                Vec4f& b = keep[i]->box;
                 boxmath::clipBox(&b[0], clipMax[0], clipMax[1]);
                 if (b[2] > b[0] && b[3] > b[1])
                     keep[out++] = keep[i];
@@ -229,10 +303,16 @@ private:
     std::vector<WorkItem> items_;
     std::vector<int> groupBegin_;
     std::vector<CandidateBuffer> buffers_;
+    std::unique_ptr<PooledBuffer[]> pool_;
+    size_t poolCapacity_ = 0;
+    int poolPerGroup_ = 0;
+    std::unique_ptr<LevelSync[]> sync_;
+    size_t syncCapacity_ = 0;
     std::vector<std::vector<Candidate> > levelCandidates_;
     std::vector<int64> candidateCounts_;
-    std::vector<std::vector<ScoredBox> > boxes_;
-    std::vector<std::vector<int> > keep_, nmsScratch_;
+    std::vector<std::vector<ScoredBox> > levelBoxes_;
+    std::vector<std::vector<ScoredBox*> > keep_;
+    std::vector<NmsScratch> nmsScratch_;
     std::vector<int64> nonFinite_;
 };
 

@@ -6,77 +6,52 @@
 
 namespace cv { namespace dnn_retinanet {
 
-namespace {
-
-// Greedy NMS inside one group (one class, or everything when class-agnostic), best first.
-void greedyGroup(const std::vector<ScoredBox>& boxes, const int* order, int n, float iouThreshold, float e,
-                 std::vector<uint8_t>& kept, std::vector<float>& areas)
-{
-    std::vector<int> local;
-    local.reserve(n);
-    for (int i = 0; i < n; i++)
-    {
-        const int idx = order[i];
-        const float* b = &boxes[idx].box[0];
-        const float area = areas[idx];
-        bool suppressed = false;
-        for (size_t j = 0; j < local.size() && !suppressed; j++)
-        {
-            const int k = local[j];
-            suppressed = boxmath::iouWithAreas(&boxes[k].box[0], areas[k], b, area, e) > iouThreshold;
-        }
-        if (!suppressed)
-        {
-            local.push_back(idx);
-            kept[idx] = 1;
-        }
-    }
-}
-
-} // namespace
-
-void nonMaximumSuppression(const std::vector<ScoredBox>& boxes, float iouThreshold, bool classAgnostic,
-                           bool plusOne, int maxKeep, std::vector<int>& keep, std::vector<int>& order)
+void nonMaximumSuppression(std::vector<ScoredBox>* runs, int numRuns, float iouThreshold, bool classAgnostic,
+                           bool plusOne, int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& s)
 {
     keep.clear();
-    const int n = (int)boxes.size();
     const float e = plusOne ? 1.f : 0.f;
-    order.resize(n);
-    for (int i = 0; i < n; i++) order[i] = i;
-    // Group by class (unless agnostic), best first inside a group.
-    std::sort(order.begin(), order.end(), [&](int a, int b) {
-        if (!classAgnostic && boxes[a].label != boxes[b].label)
-            return boxes[a].label < boxes[b].label;
-        return betterBox(boxes[a], boxes[b]);
-    });
-    std::vector<float> areas(n);
-    for (int i = 0; i < n; i++) areas[i] = boxmath::boxArea(&boxes[i].box[0], e);
-    std::vector<int> groupStart(1, 0);
-    for (int i = 1; i < n && !classAgnostic; i++)
-        if (boxes[order[i]].label != boxes[order[i - 1]].label)
-            groupStart.push_back(i);
-    groupStart.push_back(n);
-    std::vector<uint8_t> kept(n, 0);
-    const int groups = (int)groupStart.size() - 1;
-    // Classes are independent: large class-aware sets run in parallel, one class per task.
-    auto body = [&](const Range& r) {
-        for (int g = r.start; g < r.end; g++)
-            greedyGroup(boxes, order.data() + groupStart[g], groupStart[g + 1] - groupStart[g], iouThreshold, e, kept, areas);
-    };
-    if (groups > 1 && n > 512)
-        parallel_for_(Range(0, groups), body);
-    else
-        body(Range(0, groups));
-    for (int i = 0; i < n; i++)
-        if (kept[i]) keep.push_back(i);
-    auto better = [&](int a, int b) { return betterBox(boxes[a], boxes[b]); };
-    if (maxKeep > 0 && (int)keep.size() > maxKeep)
+    int numLabels = 1;
+    for (int r = 0; r < numRuns; r++)
     {
-        std::partial_sort(keep.begin(), keep.begin() + maxKeep, keep.end(), better);
-        keep.resize(maxKeep);
+        // The decoder's lists are sorted by (raw, index); only a non-monotone score could break that.
+        std::vector<ScoredBox>& run = runs[r];
+        if (!std::is_sorted(run.begin(), run.end(), betterBox))
+            std::sort(run.begin(), run.end(), betterBox);
+        for (size_t i = 0; i < run.size() && !classAgnostic; i++)
+            numLabels = std::max(numLabels, run[i].label + 1);
     }
-    else
-        std::sort(keep.begin(), keep.end(), better);
+    s.cursor.assign(numRuns, 0);
+    // Kept boxes of each class as linked lists: classHead[label] -> keptNext[...] -> -1.
+    s.classHead.assign(numLabels, -1);
+    s.keptNext.clear();
+    s.keptArea.clear();
+    while (maxKeep <= 0 || (int)keep.size() < maxKeep)
+    {
+        // The best head among the lists (few levels: a linear pick beats a heap).
+        ScoredBox* best = nullptr;
+        int bestRun = -1;
+        for (int r = 0; r < numRuns; r++)
+            if (s.cursor[r] < (int)runs[r].size() && (!best || betterBox(runs[r][s.cursor[r]], *best)))
+            {
+                best = &runs[r][s.cursor[r]];
+                bestRun = r;
+            }
+        if (!best)
+            break;
+        s.cursor[bestRun]++;
+        const float area = boxmath::boxArea(&best->box[0], e);
+        const int label = classAgnostic ? 0 : best->label;
+        bool suppressed = false;
+        for (int k = s.classHead[label]; k >= 0 && !suppressed; k = s.keptNext[k])
+            suppressed = boxmath::iouWithAreas(&keep[k]->box[0], s.keptArea[k], &best->box[0], area, e) > iouThreshold;
+        if (suppressed)
+            continue;
+        s.keptNext.push_back(s.classHead[label]);
+        s.keptArea.push_back(area);
+        s.classHead[label] = (int)keep.size();
+        keep.push_back(best);
+    }
 }
 
 }}

@@ -26,12 +26,24 @@ inline bool betterBox(const ScoredBox& a, const ScoredBox& b)
     return a.order < b.order;
 }
 
-/** @brief Greedy NMS as torchvision's batched_nms: per class (or across classes), a box is
- *  suppressed when its IoU with a kept higher-ranked box is > @p iouThreshold. Returns the kept
- *  indices into @p boxes sorted by betterBox; at most @p maxKeep (<= 0: all).
- *  @p scratch is reused between calls (no allocation once warm). */
-void nonMaximumSuppression(const std::vector<ScoredBox>& boxes, float iouThreshold, bool classAgnostic,
-                           bool plusOne, int maxKeep, std::vector<int>& keep, std::vector<int>& scratch);
+//! Reused buffers of nonMaximumSuppression (no allocation once warm).
+struct NmsScratch
+{
+    std::vector<int> cursor, classHead, keptNext;
+    std::vector<float> keptArea;
+};
+
+/** @brief Greedy NMS with torchvision's batched_nms semantics: per class (or across classes), a box
+ *  is suppressed when its IoU with a kept higher-ranked box is > @p iouThreshold.
+ *
+ *  Boxes are visited best first (betterBox) and the visit stops once @p maxKeep boxes are kept
+ *  (<= 0: no limit): a box's fate depends only on better boxes of its class, so greedy NMS's first
+ *  M kept boxes in that order are exactly its M best, and the rest need no IoU work.
+ *  @p runs[0 .. numRuns): lists that are each best first (the decoder's per-level lists); they are
+ *  merged lazily. A list found out of order is sorted first.
+ *  Returns pointers to the kept boxes, best first. */
+void nonMaximumSuppression(std::vector<ScoredBox>* runs, int numRuns, float iouThreshold, bool classAgnostic,
+                           bool plusOne, int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& scratch);
 
 }}
 

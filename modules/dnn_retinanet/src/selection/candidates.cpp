@@ -3,11 +3,7 @@
 
 #include "candidates.hpp"
 
-// GCC/Clang on x86-64 (SSE2 is baseline there); other targets use the scalar loop.
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-#include <emmintrin.h>
-#define DNN_RETINANET_SCAN_SSE2 1
-#endif
+#include "scan_kernels.hpp"
 
 namespace cv { namespace dnn_retinanet {
 
@@ -15,76 +11,36 @@ void CandidateBuffer::trim()
 {
     if (topk_ <= 0 || items.size() <= (size_t)topk_)
         return;
+    // Exactly the best k by (raw, index): a value outside the chunk's best k has k better ones in
+    // the level, so dropping it is exact even for ties.
     std::nth_element(items.begin(), items.begin() + (topk_ - 1), items.end(), BetterCandidate());
-    floor_ = items[topk_ - 1].raw;
-    floorActive_ = true;
-    // Keep everything tied with the k-th value: a tie with a lower index may still win the merge.
-    auto mid = std::partition(items.begin() + topk_, items.end(),
-                              [&](const Candidate& c) { return c.raw >= floor_; });
-    items.erase(mid, items.end());
+    floor_ = std::max(floor_, items[topk_ - 1].raw);
+    items.resize(topk_);
+    if (shared_)
+        shared_->raise(floor_);
 }
 
 namespace {
 
-/** Scans values [begin, end) of a contiguous run whose canonical index is base + i * step, with a
- *  16-wide vector compare; only blocks with a hit look at individual lanes (by mask bits). */
+/** Scans a contiguous run p[0, n) whose canonical index is base + i * step: the kernel finds the
+ *  values above the current bound in batches, the buffer takes them; between batches the bound
+ *  follows the raised (local or shared) floor. */
 inline void scanRun(const float* p, size_t n, uint32_t base, uint32_t step, CandidateBuffer& out)
 {
-    const float threshold = out.threshold();
-    float thr = out.scanThreshold();
-    size_t i = 0;
-    int64_t above = 0;
-#ifdef DNN_RETINANET_SCAN_SSE2
-    const __m128 tBase = _mm_set1_ps(threshold);
-    __m128 t = _mm_set1_ps(thr);
-    for (; i + 16 <= n; i += 16)
+    const scan::FindAboveFn findAbove = scan::findAbove();
+    uint32_t hits[512];
+    for (size_t begin = 0; begin < n;)
     {
-        const float* q = p + i;
-        const __m128 v0 = _mm_loadu_ps(q), v1 = _mm_loadu_ps(q + 4), v2 = _mm_loadu_ps(q + 8), v3 = _mm_loadu_ps(q + 12);
-        if (thr != threshold)
+        size_t nHits = 0;
+        const size_t used = findAbove(p + begin, n - begin, out.scanThreshold(), out.threshold(), hits, 512, nHits,
+                                      out.aboveThreshold);
+        for (size_t h = 0; h < nHits; h++)
         {
-            // A raised floor (dense chunk): still count every value above the real threshold.
-            const int all = _mm_movemask_ps(_mm_cmpgt_ps(v0, tBase)) | (_mm_movemask_ps(_mm_cmpgt_ps(v1, tBase)) << 4) |
-                            (_mm_movemask_ps(_mm_cmpgt_ps(v2, tBase)) << 8) | (_mm_movemask_ps(_mm_cmpgt_ps(v3, tBase)) << 12);
-            above += __builtin_popcount((unsigned)all);
-        }
-        else
-        {
-            // Common case: one test for the 16 values; nothing passes in almost every block.
-            const __m128 any = _mm_or_ps(_mm_or_ps(_mm_cmpgt_ps(v0, t), _mm_cmpgt_ps(v1, t)),
-                                         _mm_or_ps(_mm_cmpgt_ps(v2, t), _mm_cmpgt_ps(v3, t)));
-            if (_mm_movemask_ps(any) == 0)
-                continue;
-        }
-        const int mask = _mm_movemask_ps(_mm_cmpgt_ps(v0, t)) | (_mm_movemask_ps(_mm_cmpgt_ps(v1, t)) << 4) |
-                         (_mm_movemask_ps(_mm_cmpgt_ps(v2, t)) << 8) | (_mm_movemask_ps(_mm_cmpgt_ps(v3, t)) << 12);
-        if (thr == threshold)
-            above += __builtin_popcount((unsigned)mask);
-        if (mask == 0)
-            continue;
-        for (int m = mask; m != 0; m &= m - 1)
-        {
-            const int lane = __builtin_ctz((unsigned)m);
-            out.push(q[lane], base + (uint32_t)(i + lane) * step);
-        }
-        const float nt = out.scanThreshold(); // may have risen after a trim
-        if (nt != thr)
-        {
-            thr = nt;
-            t = _mm_set1_ps(thr);
-        }
-    }
-#endif
-    for (; i < n; i++)
-    {
-        above += p[i] > threshold;
-        if (p[i] > thr)
-        {
+            const size_t i = begin + hits[h];
             out.push(p[i], base + (uint32_t)i * step);
-            thr = out.scanThreshold();
         }
+        begin += used;
     }
-    out.aboveThreshold += above;
 }
 
 } // namespace

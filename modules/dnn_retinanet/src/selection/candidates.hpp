@@ -6,6 +6,7 @@
 #include "../precomp.hpp"
 #include "../layout/head_layout.hpp"
 
+#include <atomic>
 #include <limits>
 
 namespace cv { namespace dnn_retinanet {
@@ -30,41 +31,63 @@ struct BetterCandidate
     }
 };
 
+/** @brief The top-k floor shared by all chunks of one (image, level): the largest k-th best value
+ *  any chunk has seen. No value below it can be in the level's top-k (that chunk alone holds k
+ *  values that are at least as good), so every chunk of the level may skip such values. */
+struct SharedFloor
+{
+    std::atomic<float> value{-std::numeric_limits<float>::infinity()};
+
+    void reset() { value.store(-std::numeric_limits<float>::infinity(), std::memory_order_relaxed); }
+    float get() const { return value.load(std::memory_order_relaxed); }
+    void raise(float v)
+    {
+        float cur = get();
+        while (v > cur && !value.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {}
+    }
+};
+
 /** @brief Candidates of one scan chunk. With a top-k, the buffer never holds more than 2k items:
- *  when full it keeps its best k and raises its floor, so later values below it are skipped and
- *  scratch memory is O(k) per chunk even when everything passes the threshold. */
+ *  when full it keeps its best k (by BetterCandidate, so ties cannot pile up) and raises its floor,
+ *  and the level's SharedFloor, so later values below it are skipped; scratch memory is O(k) per
+ *  chunk even when everything passes the threshold. */
 class CandidateBuffer
 {
 public:
-    void reset(float threshold, int topk)
+    void reset(float threshold, int topk, SharedFloor* shared = nullptr)
     {
         items.clear();
         aboveThreshold = 0;
         threshold_ = threshold;
         topk_ = topk;
-        floorActive_ = false;
+        shared_ = topk > 0 ? shared : nullptr;
+        floor_ = -std::numeric_limits<float>::infinity();
         capacity_ = topk > 0 ? (size_t)topk * 2 : 0;
         if (capacity_ && items.capacity() < capacity_)
             items.reserve(capacity_);
     }
-    //! Values must be > threshold; once trimmed also >= the current k-th best.
+    //! Values must be > threshold; once a floor is known also >= the floor.
     float threshold() const { return threshold_; }
-    /** The bound a scan may compare against with `>`: the threshold, raised to just below the
-     *  k-th best value once the buffer has been trimmed (so dense chunks stop producing pushes). */
-    float scanThreshold() const
+    /** Pulls the level's shared floor in and returns the bound a scan may compare against with `>`:
+     *  the threshold, raised to just below the floor (so dense chunks stop producing pushes). */
+    float scanThreshold()
     {
-        return floorActive_ ? std::max(threshold_, std::nextafter(floor_, -std::numeric_limits<float>::infinity()))
-                            : threshold_;
+        if (shared_)
+            floor_ = std::max(floor_, shared_->get());
+        return floor_ == -std::numeric_limits<float>::infinity()
+                   ? threshold_
+                   : std::max(threshold_, std::nextafter(floor_, -std::numeric_limits<float>::infinity()));
     }
     inline void push(float raw, uint32_t index)
     {
-        if (floorActive_ && raw < floor_)
+        if (raw < floor_)
             return;
         items.push_back(Candidate{raw, index});
         if (capacity_ && items.size() >= capacity_)
             trim();
     }
-    //! Keeps the best k (unsorted); called when full and before merging.
+    //! Keeps the best k (unsorted) and publishes the k-th value as a floor; called when full and
+    //! before merging.
     void trim();
 
     std::vector<Candidate> items;
@@ -73,15 +96,16 @@ public:
 
 private:
     float threshold_ = 0.f;
-    float floor_ = 0.f;
-    bool floorActive_ = false;
+    float floor_ = -std::numeric_limits<float>::infinity();
     int topk_ = 0;
     size_t capacity_ = 0;
+    SharedFloor* shared_ = nullptr;
 };
 
 /** @brief Scans flat positions [begin, end) of one image's score block of a level and pushes every
  *  value > threshold, with its canonical index, into @p out. The common case (nothing above the
- *  threshold) is a vectorised compare of 16 values at a time: the scan runs at memory bandwidth. */
+ *  threshold) is one vectorised test per 64 values (scan_kernels: SSE2 / AVX2 / AVX-512, picked at run
+ *  time): the scan runs at memory bandwidth. */
 void scanScores(const LevelView& view, const float* block, size_t begin, size_t end, CandidateBuffer& out);
 
 /** @brief Softmax scoring over K+1 channels with a background: scans pixels [pixBegin, pixEnd) and
