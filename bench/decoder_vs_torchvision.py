@@ -87,7 +87,7 @@ def time_torchvision(cls, box, K, reps):
 def run_cpp(perf, folder, reps):
     env = dict(os.environ, DNN_RETINANET_BENCH_TENSORS=folder)
     out = subprocess.run([perf, "--benchmark_format=json", f"--benchmark_repetitions={reps}",
-                          "--benchmark_filter=BM_Decode|BM_StreamingRead",
+                          "--benchmark_filter=BM_Decode/|BM_StreamingRead/",
                           "--benchmark_report_aggregates_only=true"],
                          env=env, check=True, capture_output=True, text=True).stdout
     res = {}

@@ -13,6 +13,7 @@
 #include <opencv2/dnn_retinanet.hpp>
 
 #include "perf_heads.hpp"
+#include "selection/scan_kernels.hpp"
 
 #if defined(__SSE2__) || defined(_M_X64)
 #include <immintrin.h>
@@ -137,8 +138,36 @@ void sparsityArgs(benchmark::internal::Benchmark* b)
     b->UseRealTime();
 }
 
+// The same decode with each scan kernel this CPU has (K = 91): what the instruction set buys.
+void BM_DecodeWithIsa(benchmark::State& state)
+{
+    namespace scan = cv::dnn_retinanet::scan;
+    const scan::Isa saved = scan::currentIsa();
+    if (!scan::setIsa((scan::Isa)state.range(1)))
+    {
+        state.SkipWithError("this CPU does not have that instruction set");
+        return;
+    }
+    state.SetLabel(scan::isaName((scan::Isa)state.range(1)));
+    const Batch h = makeBatch(91, (int)state.range(0), 1);
+    Ptr<RetinaNetDecoder> dec = RetinaNetDecoder::create(h.config);
+    std::vector<std::vector<Detection> > out;
+    dec->decode(h.outputs, h.names, kInput, {}, out);
+    for (auto _ : state)
+    {
+        dec->decode(h.outputs, h.names, kInput, {}, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    scan::setIsa(saved);
+}
+
 BENCHMARK(BM_StreamingRead)->Apply(sparsityArgs);
 BENCHMARK(BM_Decode)->Apply(sparsityArgs);
+BENCHMARK(BM_DecodeWithIsa)
+    ->ArgsProduct({{0, 3}, {0, 1, 2, 3}})
+    ->ArgNames({"sparsity", "isa"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 } // namespace
 

@@ -30,7 +30,7 @@ typedef size_t (*FindAboveFn)(const float* p, size_t n, float t, float tCount, u
                               size_t& nHits, int64_t& above);
 
 //! The kernel of the current ISA (the best one this CPU has, unless overridden).
-FindAboveFn findAbove();
+CV_EXPORTS FindAboveFn findAbove();
 
 //! The best ISA this CPU and this build support.
 CV_EXPORTS Isa bestIsa();
