@@ -150,7 +150,7 @@ TEST_P(DnnRetinaNet_CudaTorchvision, same_detections_as_cpu_and_torchvision)
     }
 }
 
-INSTANTIATE_TEST_CASE_P(/**/, DnnRetinaNet_CudaTorchvision, ::testing::ValuesIn(torchvisionCaseNames()));
+INSTANTIATE_TEST_SUITE_P(/**/, DnnRetinaNet_CudaTorchvision, ::testing::ValuesIn(torchvisionCaseNames()));
 
 TEST(DnnRetinaNet_Cuda, random_heads_match_cpu_in_every_layout)
 {

@@ -160,7 +160,11 @@ private:
             sync_[g].floor.reset();
             const float threshold = plan_.rawThresholds[g % L];
             for (int j = 0; j < poolPerGroup_; j++)
-                pool_[(size_t)g * poolPerGroup_ + j].buffer.reset(threshold, topk, &sync_[g].floor);
+            {
+                PooledBuffer& p = pool_[(size_t)g * poolPerGroup_ + j];
+                p.buffer.reset(threshold, topk, &sync_[g].floor);
+                p.busy.store(false, std::memory_order_relaxed); // even if a previous call threw mid-scan
+            }
         }
 
         // 2. Threshold scan (memory bound), in parallel over chunks (3. runs inside it).
