@@ -71,12 +71,12 @@ def make_fill(rng, img, cont, name):
     if name == "striped_rect":
         c1 = sd.contrast_color(rng, img, cont, 0)
         while np.abs(c1 - c0).sum() < 90:
-            c1 = sd.rand_color(rng)
+            c1 = sd.obj_color(rng)
         allp = np.concatenate(cont)
         short = float(np.min(allp.max(0) - allp.min(0)))
         return ("stripes", c0, c1, rng.uniform(0, np.pi), float(np.clip(short / 4, 3, 12)))
     if rng.random() < 0.35:
-        return ("grad", c0, sd.rand_color(rng), rng.uniform(0, 2 * np.pi))
+        return ("grad", c0, sd.obj_color(rng), rng.uniform(0, 2 * np.pi))
     return ("solid", c0)
 
 
@@ -104,7 +104,7 @@ def main():
     for tr in tracks:
         tr["fill"] = make_fill(rng, background, pose(tr, 0.0), tr["name"])
     drift = [(rng.uniform(0, W), rng.uniform(0, H), rng.uniform(0, np.pi), rng.uniform(-1, 1),
-              sd.rand_color(rng, 0.0, 0.1).tolist()) for _ in range(3)]
+              sd.bg_color(rng).tolist()) for _ in range(3)]
 
     os.makedirs(os.path.dirname(os.path.abspath(args.out)) or ".", exist_ok=True)
     ext = os.path.splitext(args.out)[1].lower()
