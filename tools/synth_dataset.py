@@ -21,7 +21,7 @@ Scenes
 * Colour: objects and distractors are saturated (HSV s >= 0.55, v >= 0.45), the
   background clutter is muted (s <= 0.35): busy, but quieter than the things to find,
   as in photographs.  (The first version drew the background as saturated as the
-  objects; a 2-core CPU could not learn it in hours from scratch: mAP 0.006 after
+  objects; a 2-core CPU could not learn it from scratch: mAP 0.006 after
   55 minutes.)
 * Boxes are amodal (the full object, even if partly covered), in COCO continuous
   pixel coordinates ``[x, y, w, h]`` (pixel i spans [i, i+1)); ``area = w * h``.
