@@ -62,9 +62,9 @@ public:
         topk_ = topk;
         shared_ = topk > 0 ? shared : nullptr;
         floor_ = -std::numeric_limits<float>::infinity();
+        // No reserve here: most buffers (the per-unit fallbacks) never receive an item; the used
+        // ones grow once and keep their capacity across calls.
         capacity_ = topk > 0 ? (size_t)topk * 2 : 0;
-        if (capacity_ && items.capacity() < capacity_)
-            items.reserve(capacity_);
     }
     //! Values must be > threshold; once a floor is known also >= the floor.
     float threshold() const { return threshold_; }
