@@ -8,6 +8,7 @@
 //   SCAN_MASK64(q, tv) 64-bit mask of q[0..64) > t (NaN compares false)
 //   SCAN_ACC / SCAN_ACC_ZERO / SCAN_ACC_ADD64(acc, q, tv) / SCAN_ACC_SUM(acc)
 //                      branch-free per-lane counting of q[0..64) > t
+// and undefines them at its end, ready for the next instruction set.
 
 static SCAN_TARGET size_t SCAN_FN(const float* p, size_t n, float t, float tCount, uint32_t* hits, size_t cap,
                                   size_t& nHits, int64_t& above)
@@ -52,3 +53,13 @@ static SCAN_TARGET size_t SCAN_FN(const float* p, size_t n, float t, float tCoun
     above += count + (int64_t)SCAN_ACC_SUM(acc);
     return i;
 }
+
+#undef SCAN_FN
+#undef SCAN_TARGET
+#undef SCAN_VEC
+#undef SCAN_SET
+#undef SCAN_MASK64
+#undef SCAN_ACC
+#undef SCAN_ACC_ZERO
+#undef SCAN_ACC_ADD64
+#undef SCAN_ACC_SUM

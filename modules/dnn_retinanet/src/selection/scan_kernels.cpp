@@ -54,15 +54,6 @@ inline uint64_t scalarMask64(const float* q, float t)
 #define SCAN_ACC_ADD64(acc, q, tv) acc += popcount64(scalarMask64(q, tv))
 #define SCAN_ACC_SUM(acc) (acc)
 #include "scan_kernel_body.inl"
-#undef SCAN_FN
-#undef SCAN_TARGET
-#undef SCAN_VEC
-#undef SCAN_SET
-#undef SCAN_MASK64
-#undef SCAN_ACC
-#undef SCAN_ACC_ZERO
-#undef SCAN_ACC_ADD64
-#undef SCAN_ACC_SUM
 
 #ifdef DNN_RETINANET_SCAN_X86
 // ---- SSE2: 4 compares + movemask per 16 values
@@ -100,15 +91,6 @@ inline int sse2Sum(__m128i acc)
 #define SCAN_ACC_ADD64(acc, q, tv) acc = sse2Count64(acc, q, tv)
 #define SCAN_ACC_SUM(acc) sse2Sum(acc)
 #include "scan_kernel_body.inl"
-#undef SCAN_FN
-#undef SCAN_TARGET
-#undef SCAN_VEC
-#undef SCAN_SET
-#undef SCAN_MASK64
-#undef SCAN_ACC
-#undef SCAN_ACC_ZERO
-#undef SCAN_ACC_ADD64
-#undef SCAN_ACC_SUM
 
 // ---- AVX2: 2 compares per 16 values. The helpers carry the kernel's target so they inline into it.
 #define DNN_RETINANET_AVX2_TARGET __attribute__((target("avx2,popcnt,bmi")))
@@ -143,15 +125,6 @@ DNN_RETINANET_AVX2_TARGET inline int avx2Sum(__m256i acc)
 #define SCAN_ACC_ADD64(acc, q, tv) acc = avx2Count64(acc, q, tv)
 #define SCAN_ACC_SUM(acc) avx2Sum(acc)
 #include "scan_kernel_body.inl"
-#undef SCAN_FN
-#undef SCAN_TARGET
-#undef SCAN_VEC
-#undef SCAN_SET
-#undef SCAN_MASK64
-#undef SCAN_ACC
-#undef SCAN_ACC_ZERO
-#undef SCAN_ACC_ADD64
-#undef SCAN_ACC_SUM
 
 // ---- AVX-512: one compare per 16 values, straight into a mask register
 #define DNN_RETINANET_AVX512_TARGET __attribute__((target("avx512f,popcnt,bmi")))
@@ -187,15 +160,6 @@ DNN_RETINANET_AVX512_TARGET inline int avx512Sum(__m512i acc)
 #define SCAN_ACC_ADD64(acc, q, tv) acc = avx512Count64(acc, q, tv)
 #define SCAN_ACC_SUM(acc) avx512Sum(acc)
 #include "scan_kernel_body.inl"
-#undef SCAN_FN
-#undef SCAN_TARGET
-#undef SCAN_VEC
-#undef SCAN_SET
-#undef SCAN_MASK64
-#undef SCAN_ACC
-#undef SCAN_ACC_ZERO
-#undef SCAN_ACC_ADD64
-#undef SCAN_ACC_SUM
 #endif // DNN_RETINANET_SCAN_X86
 
 Isa detectBestIsa()
