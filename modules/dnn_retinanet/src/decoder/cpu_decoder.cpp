@@ -11,6 +11,7 @@
 #include "../selection/candidates.hpp"
 
 #include <memory>
+#include <thread>
 
 namespace cv { namespace dnn_retinanet {
 
@@ -135,8 +136,6 @@ private:
                     items_.push_back(WorkItem{n, l, b, std::min(total, b + unit)});
             }
         groupBegin_[N * L] = (int)items_.size();
-        if (buffers_.size() < items_.size())
-            buffers_.resize(items_.size());
         // As many pooled buffers per level as threads can scan it at once (+1: the caller may join).
         poolPerGroup_ = getNumThreads() + 1;
         const size_t poolSize = (size_t)N * L * poolPerGroup_;
@@ -175,20 +174,14 @@ private:
                 const LevelView& v = plan_.views[w.level];
                 const float* block = v.cls + (size_t)w.image * v.clsImageStride;
                 const int g = w.image * L + w.level;
-                buffers_[i].reset(plan_.rawThresholds[w.level], topk, &sync_[g].floor);
-                PooledBuffer* pooled = nullptr;
-                for (int j = 0; j < poolPerGroup_ && !pooled; j++)
-                    if (pool_[(size_t)g * poolPerGroup_ + j].tryAcquire())
-                        pooled = &pool_[(size_t)g * poolPerGroup_ + j];
-                // All pooled buffers busy (more threads than expected): the unit's own buffer.
-                CandidateBuffer& buf = pooled ? pooled->buffer : buffers_[i];
+                PooledBuffer& pooled = acquire(g);
+                CandidateBuffer& buf = pooled.buffer;
                 if (scoring_.isSoftmax())
                     scanSoftmax(v, block, w.begin, w.end, config_.scoring.backgroundChannel,
                                 plan_.probThresholds[w.level], config_.selection.thresholdInclusive, buf);
                 else
                     scanScores(v, block, w.begin, w.end, buf);
-                if (pooled)
-                    pooled->release();
+                pooled.release();
                 // 3. The unit that finishes its (image, level) selects and decodes that level's top-k,
                 //    while the other threads still scan other levels.
                 if (sync_[g].unitsLeft.fetch_sub(1, std::memory_order_acq_rel) == 1)
@@ -218,6 +211,20 @@ private:
             stats_.detections += (int64)keep_[n].size();
     }
 
+    /** A free pooled buffer of group g. There is one more than the threads that can scan at once,
+     *  so the first pass finds one; should a runtime ever run more, a holder frees one within a unit. */
+    PooledBuffer& acquire(int g)
+    {
+        PooledBuffer* slots = &pool_[(size_t)g * poolPerGroup_];
+        for (;;)
+        {
+            for (int j = 0; j < poolPerGroup_; j++)
+                if (slots[j].tryAcquire())
+                    return slots[j];
+            std::this_thread::yield();
+        }
+    }
+
     //! Merges the buffers of group g = (image, level), keeps its top-k, decodes their boxes.
     void selectLevel(int g)
     {
@@ -237,8 +244,6 @@ private:
         };
         for (int j = 0; j < poolPerGroup_; j++)
             take(pool_[(size_t)g * poolPerGroup_ + j].buffer);
-        for (int i = groupBegin_[g]; i < groupBegin_[g + 1]; i++)
-            take(buffers_[i]);
         candidateCounts_[g] = above;
         selectTopK(cands, topk);
         decodeLevel(g / L, g % L);
@@ -306,7 +311,6 @@ private:
     std::vector<Mat> outputs_;
     std::vector<WorkItem> items_;
     std::vector<int> groupBegin_;
-    std::vector<CandidateBuffer> buffers_;
     std::unique_ptr<PooledBuffer[]> pool_;
     size_t poolCapacity_ = 0;
     int poolPerGroup_ = 0;

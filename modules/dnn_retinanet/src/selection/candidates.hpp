@@ -62,8 +62,8 @@ public:
         topk_ = topk;
         shared_ = topk > 0 ? shared : nullptr;
         floor_ = -std::numeric_limits<float>::infinity();
-        // No reserve here: most buffers (the per-unit fallbacks) never receive an item; the used
-        // ones grow once and keep their capacity across calls.
+        // No reserve: spare pooled buffers often receive nothing; used ones grow once and keep
+        // their capacity across calls.
         capacity_ = topk > 0 ? (size_t)topk * 2 : 0;
     }
     //! Values must be > threshold; once a floor is known also >= the floor.
