@@ -26,6 +26,17 @@ RetinaNetConfig testConfig(int K, int layout)
     return c;
 }
 
+RetinaNetConfig presetTestConfig(const std::string& name)
+{
+    RetinaNetConfig c = RetinaNetConfig::preset(name);
+    c.numClasses = 5;
+    c.classNames.clear();
+    c.outputs.clsNames.clear();
+    c.outputs.boxNames.clear();
+    c.selection.topkPerLevel = c.selection.topkPerLevel > 0 ? 40 : 0;
+    return c;
+}
+
 static std::vector<Size> featureSizes(const RetinaNetConfig& c, Size input)
 {
     std::vector<Size> s;

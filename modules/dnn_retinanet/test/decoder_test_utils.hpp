@@ -21,6 +21,8 @@ struct SyntheticHead
 
 //! A torchvision-like config with K classes, names for the outputs, 1000 top-k.
 RetinaNetConfig testConfig(int K, int layout);
+//! Preset @p name with 5 classes, outputs bound by shape, top-k 40 (none if the preset has none).
+RetinaNetConfig presetTestConfig(const std::string& name);
 
 /** Raw outputs for @p config: logits ~ N(-4.6, 1) kept below the threshold, a fraction
  *  @p fracAbove of them in [-2.5, 4]; deltas ~ N(0, 0.3) with some beyond the dw/dh clamp.

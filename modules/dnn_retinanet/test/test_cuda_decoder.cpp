@@ -183,12 +183,7 @@ TEST(DnnRetinaNet_Cuda, every_preset_matches_cpu_and_bruteforce)
     for (const std::string& name : RetinaNetConfig::presetNames())
     {
         SCOPED_TRACE(name);
-        RetinaNetConfig c = RetinaNetConfig::preset(name);
-        c.numClasses = 5;
-        c.classNames.clear();
-        c.outputs.clsNames.clear();
-        c.outputs.boxNames.clear();
-        c.selection.topkPerLevel = c.selection.topkPerLevel > 0 ? 40 : 0;
+        RetinaNetConfig c = presetTestConfig(name);
         SyntheticHead head = makeHead(c, Size(256, 192), 2, 0.01, 3, c.scoring.activation == SCORE_PROBABILITY);
         expectSameAsCpu(c, head, name);
         Decoded gpu = decodeCuda(CudaRetinaNetDecoder::create(c), head.outputs, head.names, head.inputSize, head.imageSizes);

@@ -111,12 +111,7 @@ TEST(DnnRetinaNet_Decoder, matches_bruteforce_reference_for_every_preset)
     for (const std::string& name : RetinaNetConfig::presetNames())
     {
         SCOPED_TRACE(name);
-        RetinaNetConfig c = RetinaNetConfig::preset(name);
-        c.numClasses = 5;
-        c.classNames.clear();
-        c.outputs.clsNames.clear();
-        c.outputs.boxNames.clear();
-        c.selection.topkPerLevel = c.selection.topkPerLevel > 0 ? 40 : 0;
+        RetinaNetConfig c = presetTestConfig(name);
         SyntheticHead head = makeHead(c, Size(256, 192), 2, 0.01, 3, c.scoring.activation == SCORE_PROBABILITY);
         std::vector<std::vector<Detection> > got = decodeBatch(c, head);
         for (int n = 0; n < 2; n++)
