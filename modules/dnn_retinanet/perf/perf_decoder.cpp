@@ -14,6 +14,7 @@
 
 #include "perf_heads.hpp"
 #include "selection/scan_kernels.hpp"
+#include "selection/floor_guess.hpp"
 
 #if defined(__SSE2__) || defined(_M_X64)
 #include <immintrin.h>
@@ -101,6 +102,59 @@ float streamingRead(const std::vector<Mat>& outputs, int levels)
     return m;
 }
 
+// The scan kernel alone over the same chunks: no value above the bound (t = +inf), counting the
+// values above the threshold or not.
+float kernelRead(const std::vector<Mat>& outputs, int levels, bool count)
+{
+    const scan::FindAboveFn fn = scan::findAbove();
+    std::vector<std::pair<const float*, size_t> > chunks;
+    for (int l = 0; l < levels; l++)
+    {
+        const float* p = outputs[l].ptr<float>();
+        const size_t n = outputs[l].total();
+        for (size_t b = 0; b < n; b += (1 << 16))
+            chunks.push_back(std::make_pair(p + b, std::min<size_t>(n - b, 1 << 16)));
+    }
+    std::vector<int64_t> partial(chunks.size());
+    const float inf = std::numeric_limits<float>::infinity();
+    const float tc = count ? -2.9444f : inf;
+    parallel_for_(Range(0, (int)chunks.size()), [&](const Range& r) {
+        uint32_t hits[64];
+        for (int i = r.start; i < r.end; i++)
+        {
+            size_t nh = 0;
+            int64_t above = 0;
+            fn(chunks[i].first, chunks[i].second, inf, tc, hits, 64, nh, above);
+            partial[i] = above;
+        }
+    });
+    int64_t m = 0;
+    for (auto v : partial) m += v;
+    return (float)m;
+}
+
+void BM_KernelRead(benchmark::State& state)
+{
+    const Batch h = makeBatch((int)state.range(0), (int)state.range(1), 1);
+    for (auto _ : state)
+        benchmark::DoNotOptimize(kernelRead(h.outputs, 5, state.range(2) != 0));
+    state.SetBytesProcessed((int64_t)state.iterations() * (int64_t)h.logits * 4);
+}
+BENCHMARK(BM_KernelRead)->ArgsProduct({{91}, {3}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The sampled floor guess of one level (K = 91, 1e-2): the price a dense level pays once.
+void BM_FloorGuess(benchmark::State& state)
+{
+    const Batch h = makeBatch(91, (int)state.range(1), 1);
+    const Mat& cls = h.outputs[state.range(0)];
+    std::vector<size_t> lines;
+    float g = 0;
+    for (auto _ : state)
+        benchmark::DoNotOptimize(g = floor_guess::guessFloor(cls.ptr<float>(), cls.total(), -2.9444f, 1000, lines));
+    state.counters["lines"] = (double)lines.size();
+}
+BENCHMARK(BM_FloorGuess)->ArgsProduct({{0, 1, 4}, {2, 3}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+
 void BM_StreamingRead(benchmark::State& state)
 {
     const Batch h = makeBatch((int)state.range(0), (int)state.range(1), 1);
@@ -125,6 +179,7 @@ void BM_Decode(benchmark::State& state)
     state.SetBytesProcessed((int64_t)state.iterations() * (int64_t)h.logits * 4);
     state.counters["candidates"] = (double)st.candidates;
     state.counters["detections"] = (double)st.detections;
+    state.counters["rescans"] = (double)st.rescans;
     state.counters["threads"] = getNumThreads();
 }
 

@@ -39,11 +39,12 @@ struct PooledBuffer
     void release() { busy.store(false, std::memory_order_release); }
 };
 
-//! Per (image, level): the shared top-k floor and the count of units still to scan.
+//! Per (image, level): the shared top-k floor (and floor guess), the count of units still to scan.
 struct LevelSync
 {
     SharedFloor floor;
     std::atomic<int> unitsLeft{0};
+    bool guessFailed = false; //!< set by selectLevel: the level must be rescanned
 };
 
 class CpuDecoder CV_FINAL : public RetinaNetDecoder
@@ -120,7 +121,6 @@ private:
         outputsArr.getMatVector(outputs_);
         makeDecodePlan(config_, anchors_, scoring_, outputs_, names, inputSize, imageSizes, plan_);
         const int N = plan_.batch, L = plan_.numLevels;
-        const int topk = config_.selection.topkPerLevel;
 
         // 1. Work items: chunks of every (image, level) block.
         items_.clear();
@@ -151,43 +151,34 @@ private:
         }
         levelCandidates_.resize(N * L);
         levelBoxes_.resize(N * L);
+        heapSize_.assign(N * L, 0);
         candidateCounts_.assign(N * L, 0);
         nonFinite_.assign(N * L, 0);
         for (int g = 0; g < N * L; g++)
-        {
-            sync_[g].unitsLeft.store(groupBegin_[g + 1] - groupBegin_[g], std::memory_order_relaxed);
-            sync_[g].floor.reset();
-            const float threshold = plan_.rawThresholds[g % L];
-            for (int j = 0; j < poolPerGroup_; j++)
-            {
-                PooledBuffer& p = pool_[(size_t)g * poolPerGroup_ + j];
-                p.buffer.reset(threshold, topk, &sync_[g].floor);
-                p.busy.store(false, std::memory_order_relaxed); // even if a previous call threw mid-scan
-            }
-        }
+            resetGroup(g, true);
 
         // 2. Threshold scan (memory bound), in parallel over chunks (3. runs inside it).
         parallel_for_(Range(0, (int)items_.size()), [&](const Range& r) {
             for (int i = r.start; i < r.end; i++)
-            {
-                const WorkItem& w = items_[i];
-                const LevelView& v = plan_.views[w.level];
-                const float* block = v.cls + (size_t)w.image * v.clsImageStride;
-                const int g = w.image * L + w.level;
-                PooledBuffer& pooled = acquire(g);
-                CandidateBuffer& buf = pooled.buffer;
-                if (scoring_.isSoftmax())
-                    scanSoftmax(v, block, w.begin, w.end, config_.scoring.backgroundChannel,
-                                plan_.probThresholds[w.level], config_.selection.thresholdInclusive, buf);
-                else
-                    scanScores(v, block, w.begin, w.end, buf);
-                pooled.release();
-                // 3. The unit that finishes its (image, level) selects and decodes that level's top-k,
-                //    while the other threads still scan other levels.
-                if (sync_[g].unitsLeft.fetch_sub(1, std::memory_order_acq_rel) == 1)
-                    selectLevel(g);
-            }
+                scanUnit(items_[i]);
         });
+
+        // 2b. Levels whose sampled floor guess proved too high (rare): scanned again without it.
+        rescanned_ = 0;
+        std::vector<WorkItem>& retry = retryItems_;
+        retry.clear();
+        for (int g = 0; g < N * L; g++)
+            if (sync_[g].guessFailed)
+            {
+                resetGroup(g, false);
+                retry.insert(retry.end(), items_.begin() + groupBegin_[g], items_.begin() + groupBegin_[g + 1]);
+                rescanned_++;
+            }
+        if (!retry.empty())
+            parallel_for_(Range(0, (int)retry.size()), [&](const Range& r) {
+                for (int i = r.start; i < r.end; i++)
+                    scanUnit(retry[i]);
+            });
 
         // 4. Per image: NMS over the levels' lists.
         keep_.resize(N);
@@ -209,6 +200,47 @@ private:
             stats_.nonFinite += nonFinite_[g];
         for (int n = 0; n < N; n++)
             stats_.detections += (int64)keep_[n].size();
+        stats_.rescans = rescanned_;
+    }
+
+    //! Ready to scan group g = (image, level) from scratch; @p allowGuess false for a rescan.
+    void resetGroup(int g, bool allowGuess)
+    {
+        LevelSync& sync = sync_[g];
+        sync.unitsLeft.store(groupBegin_[g + 1] - groupBegin_[g], std::memory_order_relaxed);
+        const int L = plan_.numLevels;
+        const LevelView& v = plan_.views[g % L];
+        // Softmax scoring pushes probabilities, not the block's values: no guess there.
+        sync.floor.reset(v.cls + (size_t)(g / L) * v.clsImageStride, v.clsBlockSize(), allowGuess && !scoring_.isSoftmax());
+        sync.guessFailed = false;
+        const float threshold = plan_.rawThresholds[g % L];
+        for (int j = 0; j < poolPerGroup_; j++)
+        {
+            PooledBuffer& p = pool_[(size_t)g * poolPerGroup_ + j];
+            p.buffer.reset(threshold, config_.selection.topkPerLevel, &sync.floor);
+            p.busy.store(false, std::memory_order_relaxed); // even if a previous call threw mid-scan
+        }
+    }
+
+    //! Scans one unit; the last unit of its (image, level) then selects and decodes the level.
+    void scanUnit(const WorkItem& w)
+    {
+        const int L = plan_.numLevels;
+        const LevelView& v = plan_.views[w.level];
+        const float* block = v.cls + (size_t)w.image * v.clsImageStride;
+        const int g = w.image * L + w.level;
+        PooledBuffer& pooled = acquire(g);
+        CandidateBuffer& buf = pooled.buffer;
+        if (scoring_.isSoftmax())
+            scanSoftmax(v, block, w.begin, w.end, config_.scoring.backgroundChannel, plan_.probThresholds[w.level],
+                        config_.selection.thresholdInclusive, buf);
+        else
+            scanScores(v, block, w.begin, w.end, buf);
+        pooled.release();
+        // 3. The unit that finishes its (image, level) selects and decodes that level's top-k,
+        //    while the other threads still scan other levels.
+        if (sync_[g].unitsLeft.fetch_sub(1, std::memory_order_acq_rel) == 1)
+            selectLevel(g);
     }
 
     /** A free pooled buffer of group g. There is one more than the threads that can scan at once,
@@ -225,7 +257,7 @@ private:
         }
     }
 
-    //! Merges the buffers of group g = (image, level), keeps its top-k, decodes their boxes.
+    //! Merges the buffers of group g = (image, level) and keeps its top-k, best first on demand.
     void selectLevel(int g)
     {
         const int L = plan_.numLevels;
@@ -245,36 +277,72 @@ private:
         for (int j = 0; j < poolPerGroup_; j++)
             take(pool_[(size_t)g * poolPerGroup_ + j].buffer);
         candidateCounts_[g] = above;
+        // The guess skipped values below it: exact only if the level has >= k values at or above it
+        // (proved by the floor having reached it, or by counting them).
+        const float guess = sync_[g].floor.getGuess();
+        if (guess > plan_.rawThresholds[g % L] && !(sync_[g].floor.get() >= guess))
+        {
+            size_t atOrAbove = 0;
+            for (const Candidate& c : cands)
+                atOrAbove += c.raw >= guess;
+            if (atOrAbove < (size_t)topk)
+            {
+                sync_[g].guessFailed = true;
+                cands.clear();
+                heapSize_[g] = 0;
+                return;
+            }
+        }
         selectTopK(cands, topk);
-        decodeLevel(g / L, g % L);
+        heapSize_[g] = cands.size();
     }
 
-    //! Boxes of one level's top-k survivors (still best first), clipped before NMS if configured.
-    void decodeLevel(int n, int l)
+    /** One image's per-level top-k lists as NMS input: each level's survivors come out of their heap
+     *  best first, and a box is decoded (and clipped before NMS if configured) only when taken. */
+    class LevelLists CV_FINAL : public NmsLists
     {
-        const int g = n * plan_.numLevels + l;
-        const int clip = config_.boxCoding.clip;
-        const Vec2f clipMax = plan_.clipMax[n];
-        std::vector<ScoredBox>& boxes = levelBoxes_[g];
-        boxes.clear();
-        for (const Candidate& c : levelCandidates_[g])
+    public:
+        LevelLists(CpuDecoder& d, int n) : d_(d), n_(n), g0_(n * d.plan_.numLevels) {}
+
+        int count() const CV_OVERRIDE { return d_.plan_.numLevels; }
+        bool head(int l, ScoredBox& keys) CV_OVERRIDE
         {
+            if (d_.heapSize_[g0_ + l] == 0)
+                return false;
+            const Candidate& c = d_.levelCandidates_[g0_ + l].front();
+            keys.raw = c.raw;
+            keys.score = d_.scoring_.score(c.raw);
+            keys.label = (int)(c.index % (uint32_t)d_.plan_.numClasses);
+            keys.order = ((uint64_t)l << 32) | c.index;
+            return true;
+        }
+        ScoredBox* take(int l) CV_OVERRIDE
+        {
+            const int g = g0_ + l;
+            const Candidate c = takeBest(d_.levelCandidates_[g], d_.heapSize_[g]);
             ScoredBox b;
-            decodeCandidateBox(plan_, anchors_, n, l, c.index, &b.box[0]);
+            decodeCandidateBox(d_.plan_, d_.anchors_, n_, l, c.index, &b.box[0]);
             if (!boxmath::isFiniteBox(&b.box[0]))
             {
-                nonFinite_[g]++;
-                continue;
+                d_.nonFinite_[g]++;
+                return nullptr;
             }
-            if (clip == CLIP_BEFORE_NMS)
-                boxmath::clipBox(&b.box[0], clipMax[0], clipMax[1]);
+            if (d_.config_.boxCoding.clip == CLIP_BEFORE_NMS)
+                boxmath::clipBox(&b.box[0], d_.plan_.clipMax[n_][0], d_.plan_.clipMax[n_][1]);
             b.raw = c.raw;
-            b.score = scoring_.score(c.raw);
-            b.label = (int)(c.index % (uint32_t)plan_.numClasses);
+            b.score = d_.scoring_.score(c.raw);
+            b.label = (int)(c.index % (uint32_t)d_.plan_.numClasses);
             b.order = ((uint64_t)l << 32) | c.index;
+            std::vector<ScoredBox>& boxes = d_.levelBoxes_[g];
+            CV_DbgAssert(boxes.size() < boxes.capacity()); // reserved: kept pointers stay valid
             boxes.push_back(b);
+            return &boxes.back();
         }
-    }
+
+    private:
+        CpuDecoder& d_;
+        const int n_, g0_;
+    };
 
     void suppressImage(int n)
     {
@@ -282,8 +350,15 @@ private:
         const int clip = config_.boxCoding.clip;
         const Vec2f clipMax = plan_.clipMax[n];
         const SelectionConfig& s = config_.selection;
-        // Each level's list is best first: NMS merges them and stops at max detections.
-        nonMaximumSuppression(&levelBoxes_[(size_t)n * L], L, s.nmsThreshold, s.classAgnosticNms, s.nmsPlusOne,
+        // NMS merges the levels best first and stops at max detections; boxes are decoded as it goes
+        // (room for every survivor up front, so the kept pointers stay valid).
+        for (int l = 0; l < L; l++)
+        {
+            levelBoxes_[n * L + l].clear();
+            levelBoxes_[n * L + l].reserve(heapSize_[n * L + l]);
+        }
+        LevelLists lists(*this, n);
+        nonMaximumSuppression(lists, plan_.numClasses, s.nmsThreshold, s.classAgnosticNms, s.nmsPlusOne,
                               s.maxDetections, keep_[n], nmsScratch_[n]);
         if (clip == CLIP_AFTER_NMS)
         {
@@ -310,6 +385,8 @@ private:
     // Reused scratch (capacity kept across calls).
     std::vector<Mat> outputs_;
     std::vector<WorkItem> items_;
+    std::vector<WorkItem> retryItems_;
+    int rescanned_ = 0;
     std::vector<int> groupBegin_;
     std::unique_ptr<PooledBuffer[]> pool_;
     size_t poolCapacity_ = 0;
@@ -318,6 +395,7 @@ private:
     size_t syncCapacity_ = 0;
     std::vector<std::vector<Candidate> > levelCandidates_;
     std::vector<int64> candidateCounts_;
+    std::vector<size_t> heapSize_; //!< survivors of each level's top-k not yet taken by the NMS
     std::vector<std::vector<ScoredBox> > levelBoxes_;
     std::vector<std::vector<ScoredBox*> > keep_;
     std::vector<NmsScratch> nmsScratch_;

@@ -6,42 +6,36 @@
 
 namespace cv { namespace dnn_retinanet {
 
-void nonMaximumSuppression(std::vector<ScoredBox>* runs, int numRuns, float iouThreshold, bool classAgnostic,
-                           bool plusOne, int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& s)
+void nonMaximumSuppression(NmsLists& lists, int numLabels, float iouThreshold, bool classAgnostic, bool plusOne,
+                           int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& s)
 {
     keep.clear();
     const float e = plusOne ? 1.f : 0.f;
-    int numLabels = 1;
-    for (int r = 0; r < numRuns; r++)
-    {
-        // The decoder's lists are sorted by (raw, index); only a non-monotone score could break that.
-        std::vector<ScoredBox>& run = runs[r];
-        if (!std::is_sorted(run.begin(), run.end(), betterBox))
-            std::sort(run.begin(), run.end(), betterBox);
-        for (size_t i = 0; i < run.size() && !classAgnostic; i++)
-            numLabels = std::max(numLabels, run[i].label + 1);
-    }
-    s.cursor.assign(numRuns, 0);
+    const int numLists = lists.count();
+    s.heads.resize(numLists);
+    s.hasHead.resize(numLists);
+    for (int r = 0; r < numLists; r++)
+        s.hasHead[r] = lists.head(r, s.heads[r]);
     // Kept boxes of each class as linked lists: classHead[label] -> keptNext[...] -> -1.
-    s.classHead.assign(numLabels, -1);
+    s.classHead.assign(classAgnostic ? 1 : std::max(numLabels, 1), -1);
     s.keptNext.clear();
     s.keptArea.clear();
     while (maxKeep <= 0 || (int)keep.size() < maxKeep)
     {
         // The best head among the lists (few levels: a linear pick beats a heap).
-        ScoredBox* best = nullptr;
-        int bestRun = -1;
-        for (int r = 0; r < numRuns; r++)
-            if (s.cursor[r] < (int)runs[r].size() && (!best || betterBox(runs[r][s.cursor[r]], *best)))
-            {
-                best = &runs[r][s.cursor[r]];
-                bestRun = r;
-            }
-        if (!best)
+        int bestList = -1;
+        for (int r = 0; r < numLists; r++)
+            if (s.hasHead[r] && (bestList < 0 || betterBox(s.heads[r], s.heads[bestList])))
+                bestList = r;
+        if (bestList < 0)
             break;
-        s.cursor[bestRun]++;
+        ScoredBox* best = lists.take(bestList);
+        s.hasHead[bestList] = lists.head(bestList, s.heads[bestList]);
+        if (!best)
+            continue; // not a finite box
         const float area = boxmath::boxArea(&best->box[0], e);
         const int label = classAgnostic ? 0 : best->label;
+        CV_DbgAssert(label >= 0 && label < (int)s.classHead.size());
         bool suppressed = false;
         for (int k = s.classHead[label]; k >= 0 && !suppressed; k = s.keptNext[k])
             suppressed = boxmath::iouWithAreas(&keep[k]->box[0], s.keptArea[k], &best->box[0], area, e) > iouThreshold;

@@ -29,8 +29,25 @@ inline bool betterBox(const ScoredBox& a, const ScoredBox& b)
 //! Reused buffers of nonMaximumSuppression (no allocation once warm).
 struct NmsScratch
 {
-    std::vector<int> cursor, classHead, keptNext;
+    std::vector<ScoredBox> heads;
+    std::vector<char> hasHead;
+    std::vector<int> classHead, keptNext;
     std::vector<float> keptArea;
+};
+
+/** @brief Best-first lists of boxes, read lazily by the NMS: a list's head is ranked by its keys
+ *  (score, raw, order, label) and decoded only when the NMS takes it, so boxes past the point where
+ *  max detections are reached are never decoded. */
+class NmsLists
+{
+public:
+    virtual ~NmsLists() {}
+    virtual int count() const = 0;
+    //! The ranking keys of list @p r's best remaining box (its box need not be set); false when empty.
+    virtual bool head(int r, ScoredBox& keys) = 0;
+    /** Removes list @p r's head and returns it with its box, or nullptr when the box is not finite
+     *  (the box is dropped). The pointer stays valid until the lists are refilled. */
+    virtual ScoredBox* take(int r) = 0;
 };
 
 /** @brief Greedy NMS with torchvision's batched_nms semantics: per class (or across classes), a box
@@ -38,12 +55,11 @@ struct NmsScratch
  *
  *  Boxes are visited best first (betterBox) and the visit stops once @p maxKeep boxes are kept
  *  (<= 0: no limit): a box's fate depends only on better boxes of its class, so greedy NMS's first
- *  M kept boxes in that order are exactly its M best, and the rest need no IoU work.
- *  @p runs[0 .. numRuns): lists that are each best first (the decoder's per-level lists); they are
- *  merged lazily. A list found out of order is sorted first.
+ *  M kept boxes in that order are exactly its M best, and the rest need no IoU work (nor decoding).
+ *  The lists must each be best first; they are merged lazily. Labels are < @p numLabels.
  *  Returns pointers to the kept boxes, best first. */
-void nonMaximumSuppression(std::vector<ScoredBox>* runs, int numRuns, float iouThreshold, bool classAgnostic,
-                           bool plusOne, int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& scratch);
+void nonMaximumSuppression(NmsLists& lists, int numLabels, float iouThreshold, bool classAgnostic, bool plusOne,
+                           int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& scratch);
 
 }}
 

@@ -3,9 +3,22 @@
 
 #include "candidates.hpp"
 
+#include "floor_guess.hpp"
 #include "scan_kernels.hpp"
 
 namespace cv { namespace dnn_retinanet {
+
+void SharedFloor::guessOnce(float threshold, int topk, double density)
+{
+    // Without a guess a chunk pushes ~k * (1 + ln(candidates / k)) values, with one ~4k plus the
+    // sampling: it pays from some tens of k candidates on.
+    const double kGuessFromCandidatesOverK = 32;
+    if (guessTaken.load(std::memory_order_relaxed) || density * (double)blockSize_ < kGuessFromCandidatesOverK * topk ||
+        guessTaken.exchange(true, std::memory_order_relaxed))
+        return;
+    guess.store(floor_guess::guessFloor(block_, blockSize_, threshold, topk, lines_),
+                std::memory_order_relaxed);
+}
 
 void CandidateBuffer::trim()
 {
@@ -17,7 +30,10 @@ void CandidateBuffer::trim()
     floor_ = std::max(floor_, items[topk_ - 1].raw);
     items.resize(topk_);
     if (shared_)
+    {
         shared_->raise(floor_);
+        shared_->guessOnce(threshold_, topk_, scanned > 0 ? (double)aboveThreshold / (double)scanned : 0.0);
+    }
 }
 
 namespace {
@@ -34,6 +50,7 @@ inline void scanRun(const float* p, size_t n, uint32_t base, uint32_t step, Cand
         size_t nHits = 0;
         const size_t used = findAbove(p + begin, n - begin, out.scanThreshold(), out.threshold(), hits, 512, nHits,
                                       out.aboveThreshold);
+        out.scanned += (int64_t)used;
         for (size_t h = 0; h < nHits; h++)
         {
             const size_t i = begin + hits[h];
@@ -117,7 +134,7 @@ void selectTopK(std::vector<Candidate>& items, int topk)
         std::nth_element(items.begin(), items.begin() + (topk - 1), items.end(), BetterCandidate());
         items.resize(topk);
     }
-    std::sort(items.begin(), items.end(), BetterCandidate());
+    std::make_heap(items.begin(), items.end(), [](const Candidate& a, const Candidate& b) { return BetterCandidate()(b, a); });
 }
 
 }}

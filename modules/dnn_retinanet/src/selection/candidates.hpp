@@ -33,18 +33,43 @@ struct BetterCandidate
 
 /** @brief The top-k floor shared by all chunks of one (image, level): the largest k-th best value
  *  any chunk has seen. No value below it can be in the level's top-k (that chunk alone holds k
- *  values that are at least as good), so every chunk of the level may skip such values. */
+ *  values that are at least as good), so every chunk of the level may skip such values.
+ *
+ *  It also carries the level's sampled floor guess (selection/floor_guess.hpp), made once by the
+ *  first chunk that trims (the level has proved dense) and then used like the floor. Unlike the
+ *  floor it is not a proof, so the decoder checks it after the scan. */
 struct SharedFloor
 {
     std::atomic<float> value{-std::numeric_limits<float>::infinity()};
+    std::atomic<float> guess{-std::numeric_limits<float>::infinity()};
+    std::atomic<bool> guessTaken{false};
 
-    void reset() { value.store(-std::numeric_limits<float>::infinity(), std::memory_order_relaxed); }
+    /** Ready for a new scan of the level's score block [block, block + n). @p allowGuess false:
+     *  scan with the exact floor only (the rescan after a failed guess). */
+    void reset(const float* block, size_t n, bool allowGuess)
+    {
+        value.store(-std::numeric_limits<float>::infinity(), std::memory_order_relaxed);
+        guess.store(-std::numeric_limits<float>::infinity(), std::memory_order_relaxed);
+        guessTaken.store(!allowGuess, std::memory_order_relaxed);
+        block_ = block;
+        blockSize_ = n;
+    }
     float get() const { return value.load(std::memory_order_relaxed); }
     void raise(float v)
     {
         float cur = get();
         while (v > cur && !value.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {}
     }
+    float getGuess() const { return guess.load(std::memory_order_relaxed); }
+    /** Samples the level for a floor guess, once per scan, when a chunk that has seen a fraction
+     *  @p density of its values above the threshold suggests the level has enough candidates
+     *  (>= kGuessFromCandidatesOverK * topk) for the guess to save more pushes than it costs. */
+    void guessOnce(float threshold, int topk, double density);
+
+private:
+    const float* block_ = nullptr;
+    size_t blockSize_ = 0;
+    std::vector<size_t> lines_; // sampling scratch, kept across calls
 };
 
 /** @brief Candidates of one scan chunk. With a top-k, the buffer never holds more than 2k items:
@@ -58,6 +83,7 @@ public:
     {
         items.clear();
         aboveThreshold = 0;
+        scanned = 0;
         threshold_ = threshold;
         topk_ = topk;
         shared_ = topk > 0 ? shared : nullptr;
@@ -69,14 +95,14 @@ public:
     //! Values must be > threshold; once a floor is known also >= the floor.
     float threshold() const { return threshold_; }
     /** Pulls the level's shared floor in and returns the bound a scan may compare against with `>`:
-     *  the threshold, raised to just below the floor (so dense chunks stop producing pushes). */
+     *  the threshold, raised to just below the floor or the level's floor guess, whichever is higher
+     *  (so dense chunks stop producing pushes). */
     float scanThreshold()
     {
-        if (shared_)
-            floor_ = std::max(floor_, shared_->get());
-        return floor_ == -std::numeric_limits<float>::infinity()
-                   ? threshold_
-                   : std::max(threshold_, std::nextafter(floor_, -std::numeric_limits<float>::infinity()));
+        if (!shared_)
+            return bound(floor_);
+        floor_ = std::max(floor_, shared_->get());
+        return bound(std::max(floor_, shared_->getGuess()));
     }
     inline void push(float raw, uint32_t index)
     {
@@ -93,8 +119,18 @@ public:
     std::vector<Candidate> items;
     //! Values of the chunk above the threshold, including those a raised floor skipped.
     int64_t aboveThreshold = 0;
+    //! Values the chunk has scanned (with aboveThreshold: the density that decides a floor guess).
+    int64_t scanned = 0;
 
 private:
+    //! The threshold, raised to just below @p floor so that values equal to it still pass.
+    float bound(float floor) const
+    {
+        return floor == -std::numeric_limits<float>::infinity()
+                   ? threshold_
+                   : std::max(threshold_, std::nextafter(floor, -std::numeric_limits<float>::infinity()));
+    }
+
     float threshold_ = 0.f;
     float floor_ = -std::numeric_limits<float>::infinity();
     int topk_ = 0;
@@ -114,8 +150,18 @@ void scanScores(const LevelView& view, const float* block, size_t begin, size_t 
 void scanSoftmax(const LevelView& view, const float* block, size_t pixBegin, size_t pixEnd, int backgroundChannel,
                  float threshold, bool inclusive, CandidateBuffer& out);
 
-/** @brief Best-first top-k of @p items (all of them when topk <= 0), sorted by betterCandidate. */
+/** @brief Keeps the best @p topk of @p items (all of them when topk <= 0) as a heap whose front is
+ *  the best: takeBest() then yields them best first, paying O(log k) only for those taken (the NMS
+ *  usually stops long before the last). */
 void selectTopK(std::vector<Candidate>& items, int topk);
+
+//! Removes and returns the best of the heap items[0, size) made by selectTopK; decrements size.
+inline Candidate takeBest(std::vector<Candidate>& items, size_t& size)
+{
+    const auto worse = [](const Candidate& a, const Candidate& b) { return BetterCandidate()(b, a); };
+    std::pop_heap(items.begin(), items.begin() + size, worse);
+    return items[--size];
+}
 
 }}
 

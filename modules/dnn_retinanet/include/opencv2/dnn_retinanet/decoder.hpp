@@ -27,13 +27,16 @@ struct CV_EXPORTS_W_SIMPLE Detection
  *  Python: OpenCV 4.6's bindings convert int64 to Python but not back). */
 struct CV_EXPORTS_W_SIMPLE DecodeStats
 {
-    CV_WRAP DecodeStats() : scanned(0), candidates(0), afterTopk(0), nonFinite(0), detections(0) {}
+    CV_WRAP DecodeStats() : scanned(0), candidates(0), afterTopk(0), nonFinite(0), detections(0), rescans(0) {}
 
     CV_PROP int64 scanned;         //!< score values read
     CV_PROP int64 candidates;      //!< values above the (logit-space) threshold (all of them)
     CV_PROP int64 afterTopk;       //!< candidates kept by the per-level top-k
-    CV_PROP int64 nonFinite;       //!< candidates dropped because their box was NaN/Inf
+    CV_PROP int64 nonFinite;       //!< candidates dropped because their box was NaN/Inf (the CPU decoder
+                                   //!< decodes only the boxes its NMS reaches, CUDA every top-k survivor)
     CV_PROP int64 detections;      //!< final detections, all images
+    CV_PROP int64 rescans;         //!< (image, level) blocks read twice: their sampled top-k floor guess
+                                   //!< was too high (rare, see doc/decoder.md; always 0 on CUDA)
 };
 
 /** @brief Focal-loss-aware RetinaNet anchor decoder: raw head outputs -> detections.

@@ -1,0 +1,80 @@
+// This file is part of the dnn_retinanet module.
+// It is subject to the license terms in the LICENSE file found in the top-level directory.
+
+#include "floor_guess.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace cv { namespace dnn_retinanet { namespace floor_guess {
+
+namespace {
+
+//! splitmix64's finaliser: a fixed, well-mixed offset per stratum (no RNG state, reproducible).
+inline uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+inline void prefetch(const float* p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
+} // namespace
+
+void sampleLines(size_t n, int topk, std::vector<size_t>& lineStarts)
+{
+    lineStarts.clear();
+    if (topk < 64 || n < (size_t)32 * topk)
+        return;
+    // kSampleRank of kLineValues * strata sampled values ~ kExpectedOverK * topk of n.
+    const size_t strata = std::max<size_t>(1, n * kSampleRank / ((size_t)kExpectedOverK * topk * kLineValues));
+    const size_t stride = n / strata; // >= 2 * kLineValues by the size test above
+    for (size_t j = 0; j < strata; j++)
+        lineStarts.push_back(j * stride + mix(j) % (stride - kLineValues + 1));
+}
+
+float guessFloor(const float* block, size_t n, float threshold, int topk, std::vector<size_t>& lines)
+{
+    const float none = -std::numeric_limits<float>::infinity();
+    sampleLines(n, topk, lines);
+    // The kSampleRank best sampled values above the threshold, kept sorted (best first). In a dense
+    // level few values beat the current last one, so inserting is rare; lines are far apart, so
+    // they are prefetched a few ahead.
+    float best[kSampleRank];
+    std::fill(best, best + kSampleRank, threshold);
+    const size_t S = lines.size(), ahead = 8;
+    for (size_t j = 0; j < S; j++)
+    {
+        if (j + ahead < S)
+            prefetch(block + lines[j + ahead]);
+        const float* q = block + lines[j];
+        bool any = false;
+        for (int k = 0; k < kLineValues; k++)
+            any |= q[k] > best[kSampleRank - 1]; // NaN is not
+        if (!any)
+            continue;
+        for (int k = 0; k < kLineValues; k++)
+        {
+            const float v = q[k];
+            if (!(v > best[kSampleRank - 1]))
+                continue;
+            int i = kSampleRank - 1;
+            for (; i > 0 && best[i - 1] < v; i--)
+                best[i] = best[i - 1];
+            best[i] = v;
+        }
+    }
+    // Fewer than kSampleRank sampled values above the threshold: a sparse level, no guess.
+    return best[kSampleRank - 1] > threshold ? best[kSampleRank - 1] : none;
+}
+
+}}}
