@@ -5,6 +5,7 @@
 
 #include "floor_guess.hpp"
 #include "scan_kernels.hpp"
+#include "select_best.hpp"
 
 namespace cv { namespace dnn_retinanet {
 
@@ -12,7 +13,7 @@ void SharedFloor::guessOnce(float threshold, int topk, double density)
 {
     // Without a guess a chunk pushes ~k * (1 + ln(candidates / k)) values, with one ~4k plus the
     // sampling: it pays from some tens of k candidates on.
-    const double kGuessFromCandidatesOverK = 32;
+    const double kGuessFromCandidatesOverK = 8;
     if (guessTaken.load(std::memory_order_relaxed) || density * (double)blockSize_ < kGuessFromCandidatesOverK * topk ||
         guessTaken.exchange(true, std::memory_order_relaxed))
         return;
@@ -26,14 +27,11 @@ void CandidateBuffer::trim()
         return;
     // Exactly the best k by (raw, index): a value outside the chunk's best k has k better ones in
     // the level, so dropping it is exact even for ties.
-    std::nth_element(items.begin(), items.begin() + (topk_ - 1), items.end(), BetterCandidate());
+    selectBest(items.data(), items.size(), (size_t)topk_);
     floor_ = std::max(floor_, items[topk_ - 1].raw);
     items.resize(topk_);
     if (shared_)
-    {
         shared_->raise(floor_);
-        shared_->guessOnce(threshold_, topk_, scanned > 0 ? (double)aboveThreshold / (double)scanned : 0.0);
-    }
 }
 
 namespace {
@@ -50,7 +48,7 @@ inline void scanRun(const float* p, size_t n, uint32_t base, uint32_t step, Cand
         size_t nHits = 0;
         const size_t used = findAbove(p + begin, n - begin, out.scanThreshold(), out.threshold(), hits, 512, nHits,
                                       out.aboveThreshold);
-        out.scanned += (int64_t)used;
+        out.noteScanned(used);
         for (size_t h = 0; h < nHits; h++)
         {
             const size_t i = begin + hits[h];
@@ -131,7 +129,7 @@ void selectTopK(std::vector<Candidate>& items, int topk)
 {
     if (topk > 0 && items.size() > (size_t)topk)
     {
-        std::nth_element(items.begin(), items.begin() + (topk - 1), items.end(), BetterCandidate());
+        selectBest(items.data(), items.size(), (size_t)topk);
         items.resize(topk);
     }
     std::make_heap(items.begin(), items.end(), [](const Candidate& a, const Candidate& b) { return BetterCandidate()(b, a); });

@@ -17,6 +17,9 @@ namespace cv { namespace dnn_retinanet {
  *  probability and softmax scoring). */
 struct Candidate
 {
+    Candidate() = default;
+    Candidate(float r, uint32_t i) : raw(r), index(i) {}
+
     float raw;
     uint32_t index;
 };
@@ -108,13 +111,21 @@ public:
     {
         if (raw < floor_)
             return;
-        items.push_back(Candidate{raw, index});
+        items.emplace_back(raw, index); // in place: no 2 x 4-byte temporary read back as 8 bytes
         if (capacity_ && items.size() >= capacity_)
             trim();
     }
     //! Keeps the best k (unsorted) and publishes the k-th value as a floor; called when full and
     //! before merging.
     void trim();
+    /** After a scan batch of @p n values: once the chunk has seen enough values above the threshold
+     *  to know the density (a few hundred), the level may be worth a floor guess. */
+    void noteScanned(size_t n)
+    {
+        scanned += (int64_t)n;
+        if (shared_ && aboveThreshold >= kDensityEvidence && !shared_->guessTaken.load(std::memory_order_relaxed))
+            shared_->guessOnce(threshold_, topk_, (double)aboveThreshold / (double)scanned);
+    }
 
     std::vector<Candidate> items;
     //! Values of the chunk above the threshold, including those a raised floor skipped.
@@ -123,6 +134,8 @@ public:
     int64_t scanned = 0;
 
 private:
+    static const int64_t kDensityEvidence = 512;
+
     //! The threshold, raised to just below @p floor so that values equal to it still pass.
     float bound(float floor) const
     {
