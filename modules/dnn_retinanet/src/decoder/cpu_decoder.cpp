@@ -309,7 +309,12 @@ private:
         {
             if (d_.heapSize_[g0_ + l] == 0)
                 return false;
-            const Candidate& c = d_.levelCandidates_[g0_ + l].front();
+            const std::vector<Candidate>& heap = d_.levelCandidates_[g0_ + l];
+            const Candidate& c = heap.front();
+            // The head and the two next in line (its heap children): their deltas are loading while
+            // the NMS works on other boxes.
+            for (size_t i = 0; i < 3 && i < d_.heapSize_[g0_ + l]; i++)
+                prefetchCandidateBox(d_.plan_, n_, l, heap[i].index);
             keys.raw = c.raw;
             keys.score = d_.scoring_.score(c.raw);
             keys.label = (int)(c.index % (uint32_t)d_.plan_.numClasses);

@@ -38,6 +38,23 @@ void makeDecodePlan(const RetinaNetConfig& config, const AnchorGenerator& anchor
 
 boxmath::BoxCoderParams boxCoderParams(const BoxCodingConfig& c);
 
+//! Starts loading the box deltas of candidate @p index (four planes apart in NCHW) so that a later
+//! decodeCandidateBox() does not wait for them.
+inline void prefetchCandidateBox(const DecodePlan& plan, int n, int l, uint32_t index)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const LevelView& v = plan.views[l];
+    const uint32_t anchorIndex = index / (uint32_t)plan.numClasses;
+    const uint32_t pix = anchorIndex / (uint32_t)v.A;
+    const int a = (int)(anchorIndex - pix * (uint32_t)v.A);
+    const float* boxBlock = v.box + (size_t)n * v.boxImageStride;
+    for (int c = 0; c < 4; c++)
+        __builtin_prefetch(boxBlock + v.boxOffset(pix, a, c));
+#else
+    (void)plan; (void)n; (void)l; (void)index;
+#endif
+}
+
 //! Decodes the box of candidate pair @p index (canonical) of level @p l, image @p n.
 inline void decodeCandidateBox(const DecodePlan& plan, const AnchorGenerator& anchors, int n, int l,
                                uint32_t index, float out[4])

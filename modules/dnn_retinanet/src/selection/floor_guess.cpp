@@ -3,6 +3,8 @@
 
 #include "floor_guess.hpp"
 
+#include <opencv2/core/hal/intrin.hpp>
+
 #include <algorithm>
 #include <limits>
 
@@ -25,6 +27,23 @@ inline void prefetch(const float* p)
     __builtin_prefetch(p);
 #else
     (void)p;
+#endif
+}
+
+//! Whether any of q[0, kLineValues) is > t (NaN is not): the test nearly every sampled line ends at.
+inline bool anyAbove(const float* q, float t)
+{
+#if CV_SIMD128
+    const v_float32x4 tv = v_setall_f32(t);
+    v_float32x4 m = v_load(q) > tv;
+    for (int k = 4; k < kLineValues; k += 4)
+        m = m | (v_load(q + k) > tv);
+    return v_check_any(m);
+#else
+    bool any = false;
+    for (int k = 0; k < kLineValues; k++)
+        any |= q[k] > t;
+    return any;
 #endif
 }
 
@@ -57,10 +76,7 @@ float guessFloor(const float* block, size_t n, float threshold, int topk, std::v
         if (j + ahead < S)
             prefetch(block + lines[j + ahead]);
         const float* q = block + lines[j];
-        bool any = false;
-        for (int k = 0; k < kLineValues; k++)
-            any |= q[k] > best[kSampleRank - 1]; // NaN is not
-        if (!any)
+        if (!anyAbove(q, best[kSampleRank - 1]))
             continue;
         for (int k = 0; k < kLineValues; k++)
         {
