@@ -34,49 +34,37 @@ void CandidateBuffer::trim()
         shared_->raise(floor_);
 }
 
-namespace {
-
-/** Scans a contiguous run p[0, n) whose canonical index is base + i * step: the kernel finds the
- *  values above the current bound in batches, the buffer takes them; between batches the bound
- *  follows the raised (local or shared) floor. */
-inline void scanRun(const float* p, size_t n, uint32_t base, uint32_t step, CandidateBuffer& out)
-{
-    const scan::FindAboveFn findAbove = scan::findAbove();
-    uint32_t hits[512];
-    for (size_t begin = 0; begin < n;)
-    {
-        size_t nHits = 0;
-        const size_t used = findAbove(p + begin, n - begin, out.scanThreshold(), out.threshold(), hits, 512, nHits,
-                                      out.aboveThreshold);
-        out.noteScanned(used);
-        for (size_t h = 0; h < nHits; h++)
-        {
-            const size_t i = begin + hits[h];
-            out.push(p[i], base + (uint32_t)i * step);
-        }
-        begin += used;
-    }
-}
-
-} // namespace
-
+// The block is contiguous in memory whatever the layout: the kernel finds the values above the
+// current bound in batches, the buffer takes them with their canonical index; between batches the
+// bound follows the raised (local or shared) floor. Planar blocks are not cut at channel planes (a
+// P7 plane is 70 values: cutting there meant a call and a scalar tail every few vectors); a hit's
+// plane is found by walking forward, since hits come in increasing order.
 void scanScores(const LevelView& view, const float* block, size_t begin, size_t end, CandidateBuffer& out)
 {
-    if (!view.planar)
-    {
-        // (pix*A + a)*C + c is already the canonical index.
-        scanRun(block + begin, end - begin, (uint32_t)begin, 1, out);
-        return;
-    }
-    // Planar: split at channel planes; inside plane ch = a*C + c the index is pix*A*C + ch.
+    const scan::FindAboveFn findAbove = scan::findAbove();
     const size_t pixels = view.pixels();
-    const uint32_t step = (uint32_t)(view.A * view.C);
+    const uint32_t step = (uint32_t)(view.A * view.C); // planar: index = pix * A*C + (a*C + c)
+    size_t ch = view.planar ? begin / pixels : 0, planeBegin = ch * pixels;
+    uint32_t hits[512];
     for (size_t pos = begin; pos < end;)
     {
-        const size_t ch = pos / pixels, pix = pos - ch * pixels;
-        const size_t n = std::min(end - pos, pixels - pix);
-        scanRun(block + pos, n, (uint32_t)(pix * step + ch), step, out);
-        pos += n;
+        size_t nHits = 0;
+        const size_t used = findAbove(block + pos, end - pos, out.scanThreshold(), out.threshold(), hits, 512, nHits,
+                                      out.aboveThreshold);
+        for (size_t h = 0; h < nHits; h++)
+        {
+            const size_t i = pos + hits[h];
+            uint32_t index = (uint32_t)i; // NHWC / concatenated: (pix*A + a)*C + c already
+            if (view.planar)
+            {
+                for (; i >= planeBegin + pixels; planeBegin += pixels)
+                    ch++;
+                index = (uint32_t)(i - planeBegin) * step + (uint32_t)ch;
+            }
+            out.push(block[i], index);
+        }
+        pos += used;
+        out.noteScanned(used);
     }
 }
 

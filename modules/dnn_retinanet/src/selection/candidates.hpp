@@ -105,7 +105,12 @@ public:
         if (!shared_)
             return bound(floor_);
         floor_ = std::max(floor_, shared_->get());
-        return bound(std::max(floor_, shared_->getGuess()));
+        const float guess = shared_->getGuess();
+        // Under a guess only ~kExpectedOverK * k values of the whole level arrive: room for them
+        // all (still O(k)) makes the level's one final selection the only one.
+        if (guess != -std::numeric_limits<float>::infinity())
+            capacity_ = std::max(capacity_, (size_t)topk_ * kGuessedCapacityOverK);
+        return bound(std::max(floor_, guess));
     }
     inline void push(float raw, uint32_t index)
     {
@@ -135,6 +140,7 @@ public:
 
 private:
     static const int64_t kDensityEvidence = 512;
+    static const int kGuessedCapacityOverK = 8;
 
     //! The threshold, raised to just below @p floor so that values equal to it still pass.
     float bound(float floor) const
