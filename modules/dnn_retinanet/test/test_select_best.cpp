@@ -15,6 +15,7 @@ using cv::dnn_retinanet::Candidate;
 TEST(DnnRetinaNet_SelectBest, same_best_k_as_nth_element_with_ties_signed_zeros_and_infinities)
 {
     RNG rng(3);
+    std::vector<Candidate> scratch; // reused across trials, as the decoder does
     const float inf = std::numeric_limits<float>::infinity();
     for (int trial = 0; trial < 400; trial++)
     {
@@ -35,7 +36,7 @@ TEST(DnnRetinaNet_SelectBest, same_best_k_as_nth_element_with_ties_signed_zeros_
         }
         std::vector<Candidate> want = items, got = items;
         std::nth_element(want.begin(), want.begin() + (k - 1), want.end(), BetterCandidate());
-        cv::dnn_retinanet::selectBest(got.data(), got.size(), (size_t)k);
+        cv::dnn_retinanet::selectBest(got.data(), got.size(), (size_t)k, scratch);
         ASSERT_EQ(want[k - 1].index, got[k - 1].index) << "k-th best, n=" << n << " k=" << k << " kind " << kind;
         std::sort(want.begin(), want.begin() + k, BetterCandidate());
         std::sort(got.begin(), got.begin() + k, BetterCandidate());

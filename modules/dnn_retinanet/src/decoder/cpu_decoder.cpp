@@ -44,7 +44,8 @@ struct LevelSync
 {
     SharedFloor floor;
     std::atomic<int> unitsLeft{0};
-    bool guessFailed = false; //!< set by selectLevel: the level must be rescanned
+    bool guessFailed = false;             //!< set by selectLevel: the level must be rescanned
+    std::vector<Candidate> selectScratch; //!< the level's top-k scratch, kept across calls
 };
 
 class CpuDecoder CV_FINAL : public RetinaNetDecoder
@@ -266,8 +267,8 @@ private:
         cands.clear();
         int64 above = 0; // counted before the top-k, for the stats
         auto take = [&](CandidateBuffer& b) {
-            // Only values at or above the level's final floor can still be in its top-k.
-            b.trim();
+            // Only values at or above the level's final floor can still be in its top-k (one
+            // selection over the merged survivors, not one per buffer).
             const float floor = sync_[g].floor.get();
             for (const Candidate& c : b.items)
                 if (c.raw >= floor)
@@ -293,7 +294,7 @@ private:
                 return;
             }
         }
-        selectTopK(cands, topk);
+        selectTopK(cands, topk, sync_[g].selectScratch);
         heapSize_[g] = cands.size();
     }
 

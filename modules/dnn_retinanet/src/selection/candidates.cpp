@@ -27,7 +27,7 @@ void CandidateBuffer::trim()
         return;
     // Exactly the best k by (raw, index): a value outside the chunk's best k has k better ones in
     // the level, so dropping it is exact even for ties.
-    selectBest(items.data(), items.size(), (size_t)topk_);
+    selectBest(items.data(), items.size(), (size_t)topk_, scratch_);
     floor_ = std::max(floor_, items[topk_ - 1].raw);
     items.resize(topk_);
     if (shared_)
@@ -113,11 +113,11 @@ void scanSoftmax(const LevelView& view, const float* block, size_t pixBegin, siz
     }
 }
 
-void selectTopK(std::vector<Candidate>& items, int topk)
+void selectTopK(std::vector<Candidate>& items, int topk, std::vector<Candidate>& scratch)
 {
     if (topk > 0 && items.size() > (size_t)topk)
     {
-        selectBest(items.data(), items.size(), (size_t)topk);
+        selectBest(items.data(), items.size(), (size_t)topk, scratch);
         items.resize(topk);
     }
     std::make_heap(items.begin(), items.end(), [](const Candidate& a, const Candidate& b) { return BetterCandidate()(b, a); });

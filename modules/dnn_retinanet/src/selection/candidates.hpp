@@ -155,6 +155,7 @@ private:
     int topk_ = 0;
     size_t capacity_ = 0;
     SharedFloor* shared_ = nullptr;
+    std::vector<Candidate> scratch_; //!< selectBest's, kept across calls
 };
 
 /** @brief Scans flat positions [begin, end) of one image's score block of a level and pushes every
@@ -172,7 +173,7 @@ void scanSoftmax(const LevelView& view, const float* block, size_t pixBegin, siz
 /** @brief Keeps the best @p topk of @p items (all of them when topk <= 0) as a heap whose front is
  *  the best: takeBest() then yields them best first, paying O(log k) only for those taken (the NMS
  *  usually stops long before the last). */
-void selectTopK(std::vector<Candidate>& items, int topk);
+void selectTopK(std::vector<Candidate>& items, int topk, std::vector<Candidate>& scratch);
 
 //! Removes and returns the best of the heap items[0, size) made by selectTopK; decrements size.
 inline Candidate takeBest(std::vector<Candidate>& items, size_t& size)

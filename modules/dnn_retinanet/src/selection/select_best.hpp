@@ -10,9 +10,9 @@ namespace cv { namespace dnn_retinanet {
 /** @brief std::nth_element(a, a + k - 1, a + n, BetterCandidate()) without its branch mispredictions:
  *  afterwards a[0, k) are the best k candidates (in no particular order) and a[k - 1] is the k-th
  *  best. Quickselect over one integer key per candidate (raw, then index: the same order, -0 ranks
- *  as +0), pivots taken from a sample at the rank sought, partitions branch-free. This is the
- *  decoder's trim and top-k, run on every 2k-th push of a dense level. 1 <= k <= n. */
-CV_EXPORTS void selectBest(Candidate* a, size_t n, size_t k);
+ *  as +0), pivots taken from a sample at the rank sought, partitions branch-free through
+ *  @p scratch (grown to n, kept by the caller). This is the decoder's trim and top-k. 1 <= k <= n. */
+CV_EXPORTS void selectBest(Candidate* a, size_t n, size_t k, std::vector<Candidate>& scratch);
 
 }}
 
