@@ -88,7 +88,9 @@ def run_cpp(perf, folder, reps):
     env = dict(os.environ, DNN_RETINANET_BENCH_TENSORS=folder)
     out = subprocess.run([perf, "--benchmark_format=json", f"--benchmark_repetitions={reps}",
                           "--benchmark_filter=BM_Decode/|BM_StreamingRead/",
-                          "--benchmark_report_aggregates_only=true"],
+                          "--benchmark_report_aggregates_only=true",
+                          # decode and read repetitions interleaved: machine drift hits both alike
+                          "--benchmark_enable_random_interleaving=true"],
                          env=env, check=True, capture_output=True, text=True).stdout
     res = {}
     for b in json.loads(out)["benchmarks"]:

@@ -140,7 +140,7 @@ public:
 
 private:
     static const int64_t kDensityEvidence = 512;
-    static const int kGuessedCapacityOverK = 8;
+    static const int kGuessedCapacityOverK = 4;
 
     //! The threshold, raised to just below @p floor so that values equal to it still pass.
     float bound(float floor) const
