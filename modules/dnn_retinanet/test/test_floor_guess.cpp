@@ -72,6 +72,41 @@ TEST(DnnRetinaNet_FloorGuess, lands_near_four_k_values_and_ignores_nan)
               guessFloor(sparse.ptr<float>(), sparse.total(), threshold, topk, lines));
 }
 
+// Real heads are not i.i.d.: candidates come in runs (an object covers neighbouring pixels of one
+// class plane), so a sampled line is often all hot or all cold. The guess must still leave >= k
+// values at or above it (else a rescan), whatever the clustering.
+TEST(DnnRetinaNet_FloorGuess, holds_when_candidates_come_in_runs)
+{
+    const int topk = 1000;
+    const float threshold = -2.9444f;
+    std::vector<size_t> lines;
+    int guessed = 0;
+    for (int trial = 0; trial < 120; trial++)
+    {
+        RNG rng(100 + trial);
+        Mat block(1, 4 << 20, CV_32F);
+        rng.fill(block, RNG::UNIFORM, -8.0, -3.0);
+        float* p = block.ptr<float>();
+        const int run = 64 << (trial / 3 % 3);                 // 64, 128, 256 values
+        const int hot = (trial % 3 == 0 ? 8000 : trial % 3 == 1 ? 30000 : 120000) / run; // candidates / run
+        for (int r = 0; r < hot; r++)
+        {
+            const size_t start = (size_t)rng.uniform(0, (int)block.total() - run);
+            const float level = rng.uniform(-2.f, 3.f); // one object: similar scores over its run
+            for (int i = 0; i < run; i++)
+                p[start + i] = level + rng.uniform(0.f, 1.f);
+        }
+        const float g = guessFloor(p, block.total(), threshold, topk, lines);
+        if (!std::isfinite(g))
+            continue;
+        guessed++;
+        EXPECT_GE(countNonZero(block >= g), topk) << "trial " << trial << ", runs of " << run;
+    }
+    // A guess needs kSampleRank sampled lines above the threshold: the 120,000-candidate blocks
+    // (~30 expected) nearly always, the 8,000 ones (~2) never.
+    EXPECT_GE(guessed, 40) << "guesses made";
+}
+
 // The sampled lines hold the level's best values and the rest is dense below them: the guess lands
 // above the k-th best, the decoder must notice (fewer than k values at or above it), scan the level
 // again without it, and still give exactly the brute-force result.

@@ -65,9 +65,11 @@ float guessFloor(const float* block, size_t n, float threshold, int topk, std::v
 {
     const float none = -std::numeric_limits<float>::infinity();
     sampleLines(n, topk, lines);
-    // The kSampleRank best sampled values above the threshold, kept sorted (best first). In a dense
-    // level few values beat the current last one, so inserting is rare; lines are far apart, so
-    // they are prefetched a few ahead.
+    // The kSampleRank best sampled lines by their best value above the threshold, kept sorted
+    // (best first). One value per line: candidates come in runs (an object covers neighbouring
+    // pixels of a class plane), so the values of one line are not independent evidence, the lines
+    // are. In a dense level few lines beat the current last one, so inserting is rare; lines are
+    // far apart, so they are prefetched a few ahead.
     float best[kSampleRank];
     std::fill(best, best + kSampleRank, threshold);
     const size_t S = lines.size(), ahead = 8;
@@ -78,16 +80,13 @@ float guessFloor(const float* block, size_t n, float threshold, int topk, std::v
         const float* q = block + lines[j];
         if (!anyAbove(q, best[kSampleRank - 1]))
             continue;
+        float v = best[kSampleRank - 1];
         for (int k = 0; k < kLineValues; k++)
-        {
-            const float v = q[k];
-            if (!(v > best[kSampleRank - 1]))
-                continue;
-            int i = kSampleRank - 1;
-            for (; i > 0 && best[i - 1] < v; i--)
-                best[i] = best[i - 1];
-            best[i] = v;
-        }
+            v = q[k] > v ? q[k] : v; // NaN is never above
+        int i = kSampleRank - 1;
+        for (; i > 0 && best[i - 1] < v; i--)
+            best[i] = best[i - 1];
+        best[i] = v;
     }
     // Fewer than kSampleRank sampled values above the threshold: a sparse level, no guess.
     return best[kSampleRank - 1] > threshold ? best[kSampleRank - 1] : none;

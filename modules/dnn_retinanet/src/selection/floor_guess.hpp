@@ -13,7 +13,8 @@
 
 namespace cv { namespace dnn_retinanet { namespace floor_guess {
 
-//! Sampled values that must rank above the guess (its relative error is about 1/sqrt of it).
+//! Sampled lines whose best value must be at or above the guess (its relative error is about
+//! 1/sqrt of it).
 const int kSampleRank = 16;
 //! The guess aims at kExpectedOverK * k values of the level at or above it.
 const int kExpectedOverK = 4;
@@ -26,10 +27,12 @@ const int kLineValues = 16;
  *  for a guess to pay (n < 32 * topk) or topk < 64. */
 CV_EXPORTS void sampleLines(size_t n, int topk, std::vector<size_t>& lineStarts);
 
-/** @brief The guess for a block of @p n values: the kSampleRank-th best sampled value above
- *  @p threshold, so about kExpectedOverK * topk values of the block are >= it. -inf (no guess) when
- *  the block is too small or fewer than kSampleRank sampled values pass the threshold (then the
- *  level is sparse enough for the exact floor). NaN is never sampled as above. */
+/** @brief The guess for a block of @p n values: the kSampleRank-th best of the sampled lines' best
+ *  values above @p threshold. About kExpectedOverK * topk lines of the block then have a value >= it,
+ *  so at least that many values are, however the candidates cluster (lines, not values, are the
+ *  independent samples). -inf (no guess) when the block is too small or fewer than kSampleRank
+ *  sampled lines pass the threshold (then the level is sparse enough for the exact floor). NaN is
+ *  never sampled as above. */
 CV_EXPORTS float guessFloor(const float* block, size_t n, float threshold, int topk, std::vector<size_t>& lines);
 
 }}}
