@@ -57,8 +57,9 @@ void sampleLines(size_t n, int topk, std::vector<size_t>& lineStarts)
     // kSampleRank of kLineValues * strata sampled values ~ kExpectedOverK * topk of n.
     const size_t strata = std::max<size_t>(1, n * kSampleRank / ((size_t)kExpectedOverK * topk * kLineValues));
     const size_t stride = n / strata; // >= 2 * kLineValues by the size test above
+    const uint64_t range = stride - kLineValues + 1; // < 2^32: n is a level's value count
     for (size_t j = 0; j < strata; j++)
-        lineStarts.push_back(j * stride + mix(j) % (stride - kLineValues + 1));
+        lineStarts.push_back(j * stride + (size_t)(((mix(j) >> 32) * range) >> 32)); // no division
 }
 
 float guessFloor(const float* block, size_t n, float threshold, int topk, std::vector<size_t>& lines)
