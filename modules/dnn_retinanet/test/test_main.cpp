@@ -41,7 +41,9 @@ double boxIoU(const Vec4f& a, const Vec4f& b)
     const double iw = std::max(0.0, (double)std::min(a[2], b[2]) - std::max(a[0], b[0]));
     const double ih = std::max(0.0, (double)std::min(a[3], b[3]) - std::max(a[1], b[1]));
     const double inter = iw * ih;
-    const double areaA = (double)(a[2] - a[0]) * (a[3] - a[1]), areaB = (double)(b[2] - b[0]) * (b[3] - b[1]);
+    // Widths in double like the intersection's, so identical boxes give exactly 1 (a float width
+    // times a double height did not, under clang).
+    const double areaA = ((double)a[2] - a[0]) * ((double)a[3] - a[1]), areaB = ((double)b[2] - b[0]) * ((double)b[3] - b[1]);
     const double uni = areaA + areaB - inter;
     if (uni <= 0)
         return a == b ? 1.0 : 0.0;
