@@ -33,8 +33,13 @@ Mat benchFrame(Size size)
     rng.fill(img, RNG::UNIFORM, 0, 255);
     GaussianBlur(img, img, Size(0, 0), 2);
     for (int i = 0; i < 20; i++)
-        circle(img, Point(rng.uniform(0, size.width), rng.uniform(0, size.height)), rng.uniform(6, 50),
-               Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)), FILLED);
+    {
+        // Braces draw left to right; function arguments would draw in a compiler's order.
+        const Point c{rng.uniform(0, size.width), rng.uniform(0, size.height)};
+        const int r = rng.uniform(6, 50);
+        const Scalar col{(double)rng.uniform(0, 255), (double)rng.uniform(0, 255), (double)rng.uniform(0, 255)};
+        circle(img, c, r, col, FILLED);
+    }
     return img;
 }
 

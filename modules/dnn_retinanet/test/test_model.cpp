@@ -26,10 +26,12 @@ Mat syntheticFrame(Size size, int seed)
     GaussianBlur(img, img, Size(0, 0), 3);
     for (int i = 0; i < 12; i++)
     {
-        const Point c(rng.uniform(0, size.width), rng.uniform(0, size.height));
-        const Scalar col(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255));
+        // Braces: list-initialisation draws left to right (function arguments: in no set order,
+        // so the frame would depend on the compiler).
+        const Point c{rng.uniform(0, size.width), rng.uniform(0, size.height)};
+        const Scalar col{(double)rng.uniform(0, 255), (double)rng.uniform(0, 255), (double)rng.uniform(0, 255)};
         if (i % 2) circle(img, c, rng.uniform(8, 60), col, FILLED, LINE_AA);
-        else rectangle(img, Rect(c, Size(rng.uniform(10, 80), rng.uniform(10, 80))), col, FILLED);
+        else rectangle(img, Rect(c, Size{rng.uniform(10, 80), rng.uniform(10, 80)}), col, FILLED);
     }
     return img;
 }
