@@ -3,12 +3,15 @@
 
 #include "scan_kernels.hpp"
 
+#include <opencv2/core/hal/intrin.hpp>
+
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 
-// x86-64 with GCC/Clang: SSE2 is baseline; AVX2 / AVX-512 kernels carry their own target
-// attribute and run only when the CPU (and the OS) supports them.
+// Every CPU OpenCV has 128-bit universal intrinsics for (SSE2 on x86-64, NEON on ARM, ...) gets the
+// simd128 kernel. x86-64 with GCC/Clang also gets AVX2 / AVX-512 kernels, each with its own target
+// attribute, run only when the CPU (and the OS) supports them.
 #if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #define DNN_RETINANET_SCAN_X86 1
 #include <immintrin.h>
@@ -55,43 +58,44 @@ inline uint64_t scalarMask64(const float* q, float t)
 #define SCAN_ACC_SUM(acc) (acc)
 #include "scan_kernel_body.inl"
 
-#ifdef DNN_RETINANET_SCAN_X86
-// ---- SSE2: 4 compares + movemask per 16 values
-inline uint64_t sse2Mask16(const float* q, __m128 t)
+#if CV_SIMD128
+// ---- 128-bit OpenCV universal intrinsics: SSE2 on x86-64, NEON on ARM (and VSX, RVV, ...).
+// One "any above?" test per 64 values before the mask (a full mask costs more than a compare on NEON).
+inline uint64_t simd128Mask16(const float* q, const v_float32x4& t)
 {
-    return (uint64_t)(_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q), t)) |
-                      (_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q + 4), t)) << 4) |
-                      (_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q + 8), t)) << 8) |
-                      (_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(q + 12), t)) << 12));
+    return (uint64_t)(v_signmask(v_load(q) > t) | (v_signmask(v_load(q + 4) > t) << 4) |
+                      (v_signmask(v_load(q + 8) > t) << 8) | (v_signmask(v_load(q + 12) > t) << 12));
 }
-inline uint64_t sse2Mask64(const float* q, __m128 t)
+inline uint64_t simd128Mask64(const float* q, const v_float32x4& t)
 {
-    return sse2Mask16(q, t) | (sse2Mask16(q + 16, t) << 16) | (sse2Mask16(q + 32, t) << 32) | (sse2Mask16(q + 48, t) << 48);
+    v_float32x4 any = v_load(q) > t;
+    for (int k = 4; k < 64; k += 4)
+        any = any | (v_load(q + k) > t);
+    if (!v_check_any(any))
+        return 0;
+    return simd128Mask16(q, t) | (simd128Mask16(q + 16, t) << 16) | (simd128Mask16(q + 32, t) << 32) |
+           (simd128Mask16(q + 48, t) << 48);
 }
 // Per-lane counters: a true compare is -1, so subtracting it counts.
-inline __m128i sse2Count64(__m128i acc, const float* q, __m128 t)
+inline v_int32x4 simd128Count64(v_int32x4 acc, const float* q, const v_float32x4& t)
 {
     for (int k = 0; k < 64; k += 4)
-        acc = _mm_sub_epi32(acc, _mm_castps_si128(_mm_cmpgt_ps(_mm_loadu_ps(q + k), t)));
+        acc = acc - v_reinterpret_as_s32(v_load(q + k) > t);
     return acc;
 }
-inline int sse2Sum(__m128i acc)
-{
-    int v[4];
-    _mm_storeu_si128((__m128i*)v, acc);
-    return v[0] + v[1] + v[2] + v[3];
-}
-#define SCAN_FN findAboveSse2
+#define SCAN_FN findAboveSimd128
 #define SCAN_TARGET
-#define SCAN_VEC __m128
-#define SCAN_SET(t) _mm_set1_ps(t)
-#define SCAN_MASK64(q, tv) sse2Mask64(q, tv)
-#define SCAN_ACC __m128i
-#define SCAN_ACC_ZERO _mm_setzero_si128()
-#define SCAN_ACC_ADD64(acc, q, tv) acc = sse2Count64(acc, q, tv)
-#define SCAN_ACC_SUM(acc) sse2Sum(acc)
+#define SCAN_VEC v_float32x4
+#define SCAN_SET(t) v_setall_f32(t)
+#define SCAN_MASK64(q, tv) simd128Mask64(q, tv)
+#define SCAN_ACC v_int32x4
+#define SCAN_ACC_ZERO v_setzero_s32()
+#define SCAN_ACC_ADD64(acc, q, tv) acc = simd128Count64(acc, q, tv)
+#define SCAN_ACC_SUM(acc) v_reduce_sum(acc)
 #include "scan_kernel_body.inl"
+#endif // CV_SIMD128
 
+#ifdef DNN_RETINANET_SCAN_X86
 // ---- AVX2: 2 compares per 16 values. The helpers carry the kernel's target so they inline into it.
 #define DNN_RETINANET_AVX2_TARGET __attribute__((target("avx2,popcnt,bmi")))
 DNN_RETINANET_AVX2_TARGET inline uint64_t avx2Mask16(const float* q, __m256 t)
@@ -170,7 +174,9 @@ Isa detectBestIsa()
         return ISA_AVX512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
         return ISA_AVX2;
-    return ISA_SSE2;
+#endif
+#if CV_SIMD128
+    return ISA_SIMD128;
 #else
     return ISA_SCALAR;
 #endif
@@ -178,10 +184,15 @@ Isa detectBestIsa()
 
 const FindAboveFn kKernels[] = {
     findAboveScalar,
-#ifdef DNN_RETINANET_SCAN_X86
-    findAboveSse2, findAboveAvx2, findAboveAvx512
+#if CV_SIMD128
+    findAboveSimd128,
 #else
-    findAboveScalar, findAboveScalar, findAboveScalar
+    findAboveScalar,
+#endif
+#ifdef DNN_RETINANET_SCAN_X86
+    findAboveAvx2, findAboveAvx512
+#else
+    findAboveScalar, findAboveScalar
 #endif
 };
 
@@ -206,7 +217,7 @@ const char* isaName(Isa isa)
     switch (isa)
     {
     case ISA_SCALAR: return "scalar";
-    case ISA_SSE2: return "sse2";
+    case ISA_SIMD128: return "simd128";
     case ISA_AVX2: return "avx2";
     case ISA_AVX512: return "avx512";
     }

@@ -16,7 +16,7 @@ namespace cv { namespace dnn_retinanet { namespace scan {
 enum Isa
 {
     ISA_SCALAR = 0,
-    ISA_SSE2 = 1,    //!< x86-64 baseline: 4 compares + movemask per 16 values
+    ISA_SIMD128 = 1, //!< OpenCV 128-bit universal intrinsics: SSE2 (x86-64 baseline), NEON (ARM), ...
     ISA_AVX2 = 2,    //!< 2 compares per 16 values, hardware popcount
     ISA_AVX512 = 3   //!< 1 compare per 16 values straight into a mask register
 };
@@ -38,7 +38,7 @@ CV_EXPORTS Isa bestIsa();
 CV_EXPORTS Isa currentIsa();
 /** @brief Selects @p isa for the whole process (tests and benchmarks compare kernels); an ISA above
  *  bestIsa() is refused with false. Also settable at start-up with DNN_RETINANET_SCAN_ISA=
- *  scalar|sse2|avx2|avx512. */
+ *  scalar|simd128|avx2|avx512. */
 CV_EXPORTS bool setIsa(Isa isa);
 CV_EXPORTS const char* isaName(Isa isa);
 
