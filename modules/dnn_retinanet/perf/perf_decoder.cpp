@@ -16,7 +16,8 @@
 #include "selection/scan_kernels.hpp"
 #include "selection/floor_guess.hpp"
 
-#if defined(__SSE2__) || defined(_M_X64)
+#include <opencv2/core/hal/intrin.hpp>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #endif
 
@@ -26,22 +27,20 @@ using namespace perf_heads;
 
 namespace {
 
-float maxSse2(const float* p, size_t n)
+float maxSimd128(const float* p, size_t n)
 {
     size_t j = 0;
     float m = -1e30f;
-#if defined(__SSE2__) || defined(_M_X64)
-    __m128 m0 = _mm_set1_ps(-1e30f), m1 = m0, m2 = m0, m3 = m0;
+#if CV_SIMD128
+    v_float32x4 m0 = v_setall_f32(-1e30f), m1 = m0, m2 = m0, m3 = m0;
     for (; j + 16 <= n; j += 16)
     {
-        m0 = _mm_max_ps(m0, _mm_loadu_ps(p + j));
-        m1 = _mm_max_ps(m1, _mm_loadu_ps(p + j + 4));
-        m2 = _mm_max_ps(m2, _mm_loadu_ps(p + j + 8));
-        m3 = _mm_max_ps(m3, _mm_loadu_ps(p + j + 12));
+        m0 = v_max(m0, v_load(p + j));
+        m1 = v_max(m1, v_load(p + j + 4));
+        m2 = v_max(m2, v_load(p + j + 8));
+        m3 = v_max(m3, v_load(p + j + 12));
     }
-    float tmp[4];
-    _mm_storeu_ps(tmp, _mm_max_ps(_mm_max_ps(m0, m1), _mm_max_ps(m2, m3)));
-    m = std::max(std::max(tmp[0], tmp[1]), std::max(tmp[2], tmp[3]));
+    m = v_reduce_max(v_max(v_max(m0, m1), v_max(m2, m3)));
 #endif
     for (; j < n; j++) m = std::max(m, p[j]);
     return m;
@@ -77,13 +76,12 @@ MaxFn bestMax()
     if (__builtin_cpu_supports("avx512f"))
         return maxAvx512;
 #endif
-    return maxSse2;
+    return maxSimd128;
 }
 
-// One streaming read of all logits: the bandwidth floor of any threshold-based decoder.
-float streamingRead(const std::vector<Mat>& outputs, int levels)
+//! The logit tensors of @p levels in 64 K-value chunks, the unit both reads below hand out.
+std::vector<std::pair<const float*, size_t> > readChunks(const std::vector<Mat>& outputs, int levels)
 {
-    static const MaxFn maxFn = bestMax();
     std::vector<std::pair<const float*, size_t> > chunks;
     for (int l = 0; l < levels; l++)
     {
@@ -92,6 +90,14 @@ float streamingRead(const std::vector<Mat>& outputs, int levels)
         for (size_t b = 0; b < n; b += (1 << 16))
             chunks.push_back(std::make_pair(p + b, std::min<size_t>(n - b, 1 << 16)));
     }
+    return chunks;
+}
+
+// One streaming read of all logits: the bandwidth floor of any threshold-based decoder.
+float streamingRead(const std::vector<Mat>& outputs, int levels)
+{
+    static const MaxFn maxFn = bestMax();
+    const std::vector<std::pair<const float*, size_t> > chunks = readChunks(outputs, levels);
     std::vector<float> partial(chunks.size());
     parallel_for_(Range(0, (int)chunks.size()), [&](const Range& r) {
         for (int i = r.start; i < r.end; i++)
@@ -107,17 +113,11 @@ float streamingRead(const std::vector<Mat>& outputs, int levels)
 float kernelRead(const std::vector<Mat>& outputs, int levels, bool count)
 {
     const scan::FindAboveFn fn = scan::findAbove();
-    std::vector<std::pair<const float*, size_t> > chunks;
-    for (int l = 0; l < levels; l++)
-    {
-        const float* p = outputs[l].ptr<float>();
-        const size_t n = outputs[l].total();
-        for (size_t b = 0; b < n; b += (1 << 16))
-            chunks.push_back(std::make_pair(p + b, std::min<size_t>(n - b, 1 << 16)));
-    }
+    const std::vector<std::pair<const float*, size_t> > chunks = readChunks(outputs, levels);
     std::vector<int64_t> partial(chunks.size());
     const float inf = std::numeric_limits<float>::infinity();
-    const float tc = count ? -2.9444f : inf;
+    const float logit005 = -2.9444f; // the presets' 0.05 in logit space
+    const float tc = count ? logit005 : inf;
     parallel_for_(Range(0, (int)chunks.size()), [&](const Range& r) {
         uint32_t hits[64];
         for (int i = r.start; i < r.end; i++)
