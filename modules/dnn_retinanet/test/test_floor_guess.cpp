@@ -141,4 +141,19 @@ TEST(DnnRetinaNet_FloorGuess, too_high_a_guess_is_caught_and_the_level_rescanned
     }
 }
 
+// Two dense images in one batch: each (image, level) has its own floor and its own guess.
+TEST(DnnRetinaNet_FloorGuess, every_image_of_a_batch_is_exact)
+{
+    RetinaNetConfig c = testConfig(20, LAYOUT_PER_LEVEL_NCHW);
+    c.selection.maxDetections = 0;
+    SyntheticHead head = makeHead(c, Size(1024, 768), 2, 0.05, 23);
+    Ptr<RetinaNetDecoder> dec = RetinaNetDecoder::create(c);
+    std::vector<std::vector<Detection> > got;
+    dec->decode(head.outputs, head.names, head.inputSize, head.imageSizes, got);
+    ASSERT_EQ(2u, got.size());
+    for (int n = 0; n < 2; n++)
+        EXPECT_TRUE(sameDetections(bruteForceDecode(c, head, n), got[n], 1e-6, 0.9999)) << "image " << n;
+    EXPECT_EQ(0, dec->getLastStats().rescans);
+}
+
 }} // namespace
