@@ -2,9 +2,10 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
 // The CPU decoder: a parallel threshold scan over each level's score block (the only pass that
-// touches every value), per-level top-k over the few candidates (done by whichever thread finishes
-// the level's last unit, while the others still scan), box decoding for the survivors only, then
-// per-image NMS that stops at max detections. Scratch buffers live in the decoder and are reused.
+// touches every value; dense levels get a sampled top-k floor guess, checked afterwards), per-level
+// top-k over the few candidates (done by whichever thread finishes the level's last unit, while the
+// others still scan), then per-image NMS that takes the survivors best first, decodes a box only
+// when it reaches it and stops at max detections. Scratch buffers live in the decoder and are reused.
 
 #include "decode_plan.hpp"
 #include "../nms/nms.hpp"
@@ -223,7 +224,7 @@ private:
         }
     }
 
-    //! Scans one unit; the last unit of its (image, level) then selects and decodes the level.
+    //! Scans one unit; the last unit of its (image, level) then selects the level's top-k.
     void scanUnit(const WorkItem& w)
     {
         const int L = plan_.numLevels;
@@ -238,8 +239,8 @@ private:
         else
             scanScores(v, block, w.begin, w.end, buf);
         pooled.release();
-        // 3. The unit that finishes its (image, level) selects and decodes that level's top-k,
-        //    while the other threads still scan other levels.
+        // 3. The unit that finishes its (image, level) selects that level's top-k, while the other
+        //    threads still scan other levels.
         if (sync_[g].unitsLeft.fetch_sub(1, std::memory_order_acq_rel) == 1)
             selectLevel(g);
     }
@@ -316,10 +317,7 @@ private:
             // the NMS works on other boxes.
             for (size_t i = 0; i < 3 && i < d_.heapSize_[g0_ + l]; i++)
                 prefetchCandidateBox(d_.plan_, n_, l, heap[i].index);
-            keys.raw = c.raw;
-            keys.score = d_.scoring_.score(c.raw);
-            keys.label = (int)(c.index % (uint32_t)d_.plan_.numClasses);
-            keys.order = ((uint64_t)l << 32) | c.index;
+            setKeys(l, c, keys);
             return true;
         }
         ScoredBox* take(int l) CV_OVERRIDE
@@ -335,10 +333,7 @@ private:
             }
             if (d_.config_.boxCoding.clip == CLIP_BEFORE_NMS)
                 boxmath::clipBox(&b.box[0], d_.plan_.clipMax[n_][0], d_.plan_.clipMax[n_][1]);
-            b.raw = c.raw;
-            b.score = d_.scoring_.score(c.raw);
-            b.label = (int)(c.index % (uint32_t)d_.plan_.numClasses);
-            b.order = ((uint64_t)l << 32) | c.index;
+            setKeys(l, c, b);
             std::vector<ScoredBox>& boxes = d_.levelBoxes_[g];
             CV_DbgAssert(boxes.size() < boxes.capacity()); // reserved: kept pointers stay valid
             boxes.push_back(b);
@@ -346,6 +341,15 @@ private:
         }
 
     private:
+        //! What NMS ranks and reports a box of level l by: score, raw, label, (level, index) order.
+        void setKeys(int l, const Candidate& c, ScoredBox& b) const
+        {
+            b.raw = c.raw;
+            b.score = d_.scoring_.score(c.raw);
+            b.label = (int)(c.index % (uint32_t)d_.plan_.numClasses);
+            b.order = ((uint64_t)l << 32) | c.index;
+        }
+
         CpuDecoder& d_;
         const int n_, g0_;
     };
