@@ -39,7 +39,7 @@ struct BetterCandidate
  *  values that are at least as good), so every chunk of the level may skip such values.
  *
  *  It also carries the level's sampled floor guess (selection/floor_guess.hpp), made once by the
- *  first chunk that trims (the level has proved dense) and then used like the floor. Unlike the
+ *  first chunk whose density shows the level is very dense, then used like the floor. Unlike the
  *  floor it is not a proof, so the decoder checks it after the scan. */
 struct SharedFloor
 {
@@ -75,10 +75,10 @@ private:
     std::vector<size_t> lines_; // sampling scratch, kept across calls
 };
 
-/** @brief Candidates of one scan chunk. With a top-k, the buffer never holds more than 2k items:
- *  when full it keeps its best k (by BetterCandidate, so ties cannot pile up) and raises its floor,
- *  and the level's SharedFloor, so later values below it are skipped; scratch memory is O(k) per
- *  chunk even when everything passes the threshold. */
+/** @brief Candidates of one scan chunk. With a top-k, the buffer never holds more than 2k items
+ *  (4k once its level has a floor guess): when full it keeps its best k (by BetterCandidate, so ties
+ *  cannot pile up) and raises its floor, and the level's SharedFloor, so later values below it are
+ *  skipped; scratch memory is O(k) per chunk even when everything passes the threshold. */
 class CandidateBuffer
 {
 public:
@@ -160,8 +160,8 @@ private:
 
 /** @brief Scans flat positions [begin, end) of one image's score block of a level and pushes every
  *  value > threshold, with its canonical index, into @p out. The common case (nothing above the
- *  threshold) is one vectorised test per 64 values (scan_kernels: SSE2 / AVX2 / AVX-512, picked at run
- *  time): the scan runs at memory bandwidth. */
+ *  threshold) is one vectorised test per 64 values (scan_kernels: 128-bit universal intrinsics /
+ *  AVX2 / AVX-512, picked at run time): the scan runs at memory bandwidth. */
 void scanScores(const LevelView& view, const float* block, size_t begin, size_t end, CandidateBuffer& out);
 
 /** @brief Softmax scoring over K+1 channels with a background: scans pixels [pixBegin, pixEnd) and
