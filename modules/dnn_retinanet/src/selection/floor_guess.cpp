@@ -89,7 +89,7 @@ float guessFloor(const float* block, size_t n, float threshold, int topk, std::v
             best[i] = best[i - 1];
         best[i] = v;
     }
-    // Fewer than kSampleRank sampled values above the threshold: a sparse level, no guess.
+    // Fewer than kSampleRank sampled lines above the threshold: a sparse level, no guess.
     return best[kSampleRank - 1] > threshold ? best[kSampleRank - 1] : none;
 }
 
