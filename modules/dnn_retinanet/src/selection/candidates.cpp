@@ -120,7 +120,7 @@ void selectTopK(std::vector<Candidate>& items, int topk, std::vector<Candidate>&
         selectBest(items.data(), items.size(), (size_t)topk, scratch);
         items.resize(topk);
     }
-    std::make_heap(items.begin(), items.end(), [](const Candidate& a, const Candidate& b) { return BetterCandidate()(b, a); });
+    std::make_heap(items.begin(), items.end(), WorseCandidate());
 }
 
 }}

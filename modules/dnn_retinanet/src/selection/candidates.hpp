@@ -34,6 +34,13 @@ struct BetterCandidate
     }
 };
 
+//! The reverse order: std heaps keep the *largest* by their comparator at the front, so a heap by
+//! WorseCandidate has the best candidate there.
+struct WorseCandidate
+{
+    inline bool operator()(const Candidate& a, const Candidate& b) const { return BetterCandidate()(b, a); }
+};
+
 /** @brief The top-k floor shared by all chunks of one (image, level): the largest k-th best value
  *  any chunk has seen. No value below it can be in the level's top-k (that chunk alone holds k
  *  values that are at least as good), so every chunk of the level may skip such values.
@@ -178,8 +185,7 @@ void selectTopK(std::vector<Candidate>& items, int topk, std::vector<Candidate>&
 //! Removes and returns the best of the heap items[0, size) made by selectTopK; decrements size.
 inline Candidate takeBest(std::vector<Candidate>& items, size_t& size)
 {
-    const auto worse = [](const Candidate& a, const Candidate& b) { return BetterCandidate()(b, a); };
-    std::pop_heap(items.begin(), items.begin() + size, worse);
+    std::pop_heap(items.begin(), items.begin() + size, WorseCandidate());
     return items[--size];
 }
 
