@@ -317,14 +317,17 @@ private:
             // the NMS works on other boxes.
             for (size_t i = 0; i < 3 && i < d_.heapSize_[g0_ + l]; i++)
                 prefetchCandidateBox(d_.plan_, n_, l, heap[i].index);
-            setKeys(l, c, keys);
+            keys.raw = c.raw;
+            keys.score = d_.scoring_.score(c.raw);
+            keys.label = (int)(c.index % (uint32_t)d_.plan_.numClasses);
+            keys.order = ((uint64_t)l << 32) | c.index;
             return true;
         }
-        ScoredBox* take(int l) CV_OVERRIDE
+        ScoredBox* take(int l, const ScoredBox& keys) CV_OVERRIDE
         {
             const int g = g0_ + l;
             const Candidate c = takeBest(d_.levelCandidates_[g], d_.heapSize_[g]);
-            ScoredBox b;
+            ScoredBox b = keys;
             decodeCandidateBox(d_.plan_, d_.anchors_, n_, l, c.index, &b.box[0]);
             if (!boxmath::isFiniteBox(&b.box[0]))
             {
@@ -333,7 +336,6 @@ private:
             }
             if (d_.config_.boxCoding.clip == CLIP_BEFORE_NMS)
                 boxmath::clipBox(&b.box[0], d_.plan_.clipMax[n_][0], d_.plan_.clipMax[n_][1]);
-            setKeys(l, c, b);
             std::vector<ScoredBox>& boxes = d_.levelBoxes_[g];
             CV_DbgAssert(boxes.size() < boxes.capacity()); // reserved: kept pointers stay valid
             boxes.push_back(b);
@@ -341,15 +343,6 @@ private:
         }
 
     private:
-        //! What NMS ranks and reports a box of level l by: score, raw, label, (level, index) order.
-        void setKeys(int l, const Candidate& c, ScoredBox& b) const
-        {
-            b.raw = c.raw;
-            b.score = d_.scoring_.score(c.raw);
-            b.label = (int)(c.index % (uint32_t)d_.plan_.numClasses);
-            b.order = ((uint64_t)l << 32) | c.index;
-        }
-
         CpuDecoder& d_;
         const int n_, g0_;
     };

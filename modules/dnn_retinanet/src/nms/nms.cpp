@@ -29,7 +29,7 @@ void nonMaximumSuppression(NmsLists& lists, int numLabels, float iouThreshold, b
                 bestList = r;
         if (bestList < 0)
             break;
-        ScoredBox* best = lists.take(bestList);
+        ScoredBox* best = lists.take(bestList, s.heads[bestList]);
         s.hasHead[bestList] = lists.head(bestList, s.heads[bestList]);
         if (!best)
             continue; // not a finite box

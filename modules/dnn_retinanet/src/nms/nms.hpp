@@ -46,8 +46,9 @@ public:
     //! The ranking keys of list @p r's best remaining box (its box need not be set); false when empty.
     virtual bool head(int r, ScoredBox& keys) = 0;
     /** Removes list @p r's head and returns it with its box, or nullptr when the box is not finite
-     *  (the box is dropped). The pointer stays valid until the lists are refilled. */
-    virtual ScoredBox* take(int r) = 0;
+     *  (the box is dropped). @p keys: what head(r) just gave (not computed again). The pointer stays
+     *  valid until the lists are refilled. */
+    virtual ScoredBox* take(int r, const ScoredBox& keys) = 0;
 };
 
 /** @brief Greedy NMS with torchvision's batched_nms semantics: per class (or across classes), a box
