@@ -74,10 +74,12 @@ import fix_onnx  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRESET_DIR = os.path.join(REPO_ROOT, "data", "presets")
-ARCHS = ("retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2", "tiny")
+ARCHS = ("retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2", "tiny", "tiny_resnet", "tiny_resnet_v2")
 PRESET_OF_ARCH = {"retinanet_resnet50_fpn": "torchvision",
                   "retinanet_resnet50_fpn_v2": "torchvision_v2",
-                  "tiny": "torchvision"}
+                  "tiny": "torchvision",
+                  "tiny_resnet": "torchvision",
+                  "tiny_resnet_v2": "torchvision_v2"}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -109,6 +111,54 @@ def build_tiny(num_classes, out_channels=32, **kwargs):
                                extra_blocks=LastLevelP6P7(out_channels, out_channels))
     anchor_generator = _default_anchorgen()
     head = RetinaNetHead(out_channels, anchor_generator.num_anchors_per_location()[0], num_classes)
+    return RetinaNet(backbone, num_classes, anchor_generator=anchor_generator, head=head, **kwargs)
+
+
+class TinyResNet(nn.Module):
+    """torchvision's ResNet structure at a few hundred kB: the real stem (7x7/2 conv, BatchNorm,
+    ReLU, 3x3/2 MaxPool with padding 1) and four stages of torchvision's own ``BasicBlock`` (strided
+    3x3 downsampling with a 1x1 conv + BatchNorm shortcut), widths ``widths`` instead of 64..512.
+    Attribute names are torchvision.models.resnet.ResNet's, so IntermediateLayerGetter returns
+    layer2..layer4 (C3..C5) exactly as for ResNet-50."""
+
+    def __init__(self, widths=(8, 8, 16, 32, 64)):
+        super().__init__()
+        from torchvision.models.resnet import BasicBlock, conv1x1
+        w0 = widths[0]
+        self.conv1 = nn.Conv2d(3, w0, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(w0)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        cin = w0
+        for i, (w, stride) in enumerate(zip(widths[1:], (1, 2, 2, 2))):
+            down = None
+            if stride != 1 or cin != w:
+                down = nn.Sequential(conv1x1(cin, w, stride), nn.BatchNorm2d(w))
+            setattr(self, "layer%d" % (i + 1), nn.Sequential(BasicBlock(cin, w, stride, down), BasicBlock(w, w)))
+            cin = w
+
+    def forward(self, x):  # only used through IntermediateLayerGetter
+        raise NotImplementedError
+
+
+def build_tiny_resnet(num_classes, v2=False, out_channels=32, **kwargs):
+    """torchvision RetinaNet on TinyResNet, built as retinanet_resnet50_fpn(_v2) is: v1 has P6/P7 from
+    P5 and the plain head; v2 has P6/P7 from C5 and the GroupNorm head (torchvision uses
+    GroupNorm(32, 256), 8 channels per group; here GroupNorm(8, 32), 4 channels per group)."""
+    import functools
+    body = TinyResNet()
+    c5 = body.layer4[-1].conv2.out_channels
+    extra = LastLevelP6P7(c5, out_channels) if v2 else LastLevelP6P7(out_channels, out_channels)
+    backbone = BackboneWithFPN(body, return_layers={"layer2": "0", "layer3": "1", "layer4": "2"},
+                               in_channels_list=[body.layer2[-1].conv2.out_channels,
+                                                 body.layer3[-1].conv2.out_channels, c5],
+                               out_channels=out_channels, extra_blocks=extra)
+    anchor_generator = _default_anchorgen()
+    norm = functools.partial(nn.GroupNorm, 8) if v2 else None
+    head = RetinaNetHead(out_channels, anchor_generator.num_anchors_per_location()[0], num_classes,
+                         norm_layer=norm)
+    if v2:
+        head.regression_head._loss_type = "giou"
     return RetinaNet(backbone, num_classes, anchor_generator=anchor_generator, head=head, **kwargs)
 
 
@@ -151,6 +201,8 @@ def build_model(arch, num_classes, weights=None, min_size=None, max_size=None, b
             weights=None, weights_backbone=None, num_classes=num_classes, **kwargs)
     elif arch == "tiny":
         model = build_tiny(num_classes, **kwargs)
+    elif arch in ("tiny_resnet", "tiny_resnet_v2"):
+        model = build_tiny_resnet(num_classes, v2=arch.endswith("_v2"), **kwargs)
     else:
         raise ValueError("unknown arch %r (choose from %s)" % (arch, ", ".join(ARCHS)))
     if weights is not None:

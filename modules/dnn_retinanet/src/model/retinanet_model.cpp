@@ -28,6 +28,7 @@ struct RetinaNetDetectionModel::Impl
     dnn::Backend backend = dnn::DNN_BACKEND_OPENCV;
     dnn::Target target = dnn::DNN_TARGET_CPU;
     LetterboxInfo last;
+    Size inheritedSize; //!< input size of the inherited DetectionModel::detect()
     std::vector<double> timings = std::vector<double>(4, 0.0);
     Mat blob;
     std::vector<Mat> outs;
@@ -74,9 +75,8 @@ dnn::Net readModel(const std::string& path)
     return net;
 }
 
-// Input size used to validate the outputs by shape inference: the graph's own when it is static,
-// else the one the config implies.
-Size validationSize(dnn::Net& net, const PreprocessConfig& pre)
+// The graph's own input size when it declares a static one (0x0 for a dynamic graph).
+Size staticInputSize(dnn::Net& net)
 {
     std::vector<dnn::MatShape> in, out;
     try
@@ -86,10 +86,62 @@ Size validationSize(dnn::Net& net, const PreprocessConfig& pre)
     catch (const cv::Exception&) {}
     if (!out.empty() && out[0].size() == 4 && out[0][2] > 0 && out[0][3] > 0)
         return Size(out[0][3], out[0][2]);
+    return Size();
+}
+
+// Input size of the inherited cv::dnn::DetectionModel::detect(): the graph's own when it is
+// static, else the one the config implies.
+Size inheritedDetectSize(dnn::Net& net, const PreprocessConfig& pre)
+{
+    const Size fixed = staticInputSize(net);
+    if (fixed.area() > 0)
+        return fixed;
     if (pre.inputSize.area() > 0)
         return pre.inputSize;
     const int side = alignUp(pre.resize == RESIZE_KEEP_RATIO ? pre.minSize : 512, std::max(pre.padDivisor, 1));
     return Size(side, side);
+}
+
+// Input size of the validation forward pass: the graph's own when it is static, the configured one
+// when every frame is brought to it (fixed / letterbox), else the smallest square that the pad
+// divisor allows and on which every level has at least 2x2 cells (cheap: 256x256 for strides up
+// to 128), so that levels are told apart by size.
+Size probeSize(dnn::Net& net, const RetinaNetConfig& config)
+{
+    const Size fixed = staticInputSize(net);
+    if (fixed.area() > 0)
+        return fixed;
+    const PreprocessConfig& pre = config.preprocess;
+    if ((pre.resize == RESIZE_FIXED || pre.resize == RESIZE_LETTERBOX) && pre.inputSize.area() > 0)
+        return pre.inputSize;
+    float maxStride = 1.f;
+    for (float s : config.anchors.strides) maxStride = std::max(maxStride, s);
+    const int side = alignUp(std::max(64, (int)std::ceil(2 * maxStride)), std::max(pre.padDivisor, 1));
+    return Size(side, side);
+}
+
+// The head outputs' real shapes for a @p size input, from a forward pass on a zero image. Shape
+// inference (Net::getLayerShapes) cannot be trusted for this: OpenCV 4.6 and 4.10 infer the output of
+// a ResNet stem MaxPool (3x3, stride 2, pad 1) at twice its real size, so every ResNet backbone would
+// be rejected.
+std::vector<dnn::MatShape> forwardShapes(dnn::Net& net, const std::vector<std::string>& names, const Size& size)
+{
+    const int sz[] = {1, 3, size.height, size.width};
+    std::vector<Mat> outs;
+    try
+    {
+        net.setInput(Mat(4, sz, CV_32F, Scalar::all(0)));
+        net.forward(outs, names);
+    }
+    catch (const cv::Exception& e)
+    {
+        CV_Error(Error::StsBadArg, format("dnn_retinanet: the network failed on a %dx%d (WxH) validation input: %s",
+                                          size.width, size.height, e.err.c_str()));
+    }
+    std::vector<dnn::MatShape> shapes;
+    for (const Mat& m : outs)
+        shapes.push_back(dnn::MatShape(m.size.p, m.size.p + m.dims));
+    return shapes;
 }
 
 // Logs @p msg the first time only (per process and flag).
@@ -137,30 +189,19 @@ RetinaNetDetectionModel::Prepared RetinaNetDetectionModel::prepare(dnn::Net net,
         // The Net already ends in a decode layer (a Net reused, or a graph exported with the node).
         p.impl->layer = existing;
         p.impl->layerName = names.back();
+        p.impl->inheritedSize = inheritedDetectSize(net, config.preprocess);
         p.net = net;
         return p;
     }
 
-    // Validate the head outputs against the config by shape inference.
-    const Size inputSize = validationSize(net, config.preprocess);
+    // Validate the head outputs against the config on their real shapes (see forwardShapes). The
+    // sizes that depend on the graph's declared input are read before the forward pass fixes it.
+    p.impl->inheritedSize = inheritedDetectSize(net, config.preprocess);
+    const Size inputSize = probeSize(net, config);
     std::vector<int> ids;
-    std::vector<dnn::MatShape> shapes;
     for (const std::string& n : names)
-    {
-        const int id = net.getLayerId(n);
-        std::vector<dnn::MatShape> in, out;
-        try
-        {
-            net.getLayerShapes(dnn::MatShape{1, 3, inputSize.height, inputSize.width}, id, in, out);
-        }
-        catch (const cv::Exception& e)
-        {
-            CV_Error(Error::StsBadArg, format("dnn_retinanet: shape inference of output '%s' for a %dx%d input failed: %s",
-                                              n.c_str(), inputSize.width, inputSize.height, e.err.c_str()));
-        }
-        ids.push_back(id);
-        shapes.push_back(out.empty() ? dnn::MatShape() : out[0]);
-    }
+        ids.push_back(net.getLayerId(n));
+    const std::vector<dnn::MatShape> shapes = forwardShapes(net, names, inputSize);
     AnchorGenerator anchors(config.anchors);
     HeadBinding binding;
     try
@@ -246,7 +287,7 @@ RetinaNetDetectionModel::RetinaNetDetectionModel(const Prepared& prepared)
     // The inherited detect() preprocesses with blobFromImage: fixed size, mean and one scale.
     // ((x * s) - m) / std == (x - m / s) * (s / std) when std is the same for all channels.
     const PreprocessConfig& pre = retina->pre;
-    const Size size = validationSize(getNetwork_(), pre);
+    const Size size = retina->inheritedSize;
     const double s = pre.scale;
     const Scalar mean(pre.mean[0] / s, pre.mean[1] / s, pre.mean[2] / s);
     const double stdAvg = (pre.std[0] + pre.std[1] + pre.std[2]) / 3;
