@@ -31,8 +31,19 @@ Purpose
     tensor (max |diff| printed; failure above 1e-4) and prints how far cv2.resize (float, linear)
     is from torchvision's bilinear resize, as a hint for the C++ preprocessing.
 
+    With ``--arch tiny_resnet`` / ``tiny_resnet_v2`` the model is torchvision's RetinaNet on
+    TinyResNet (tools/export_torchvision.py: the real ResNet stem with its 3x3/2 MaxPool, BatchNorm,
+    torchvision's BasicBlock stages; v2: GroupNorm head, P6/P7 from C5) at torchvision's default
+    min_size 800 / max_size 1333, K = 5, and the images are the real photos of tools/e2e_photos.py
+    (Debian's opencv-doc, cropped to the sizes where keep-ratio formulas diverge: 480x640, 427x640,
+    375x500, 342x548, 384x512, 512x512, 720x1280, a portrait, a small and a tiny one). Outputs:
+    data/models/tiny_resnet_v1|v2/{model.onnx,config.yml} and
+    data/reference/e2e/tiny_resnet_v1|v2_<photo>.yml, which also record ``source`` and ``crop``
+    (x, y, w, h) so that the C++ tests cut the same image out of the same photo.
+
 How to rerun
     /usr/bin/python3 tools/make_e2e_reference.py [--seed 1] [--out-root <repo root>]
+    /usr/bin/python3 tools/make_e2e_reference.py --arch tiny_resnet     (and tiny_resnet_v2)
 
     Deterministic for a given seed, torch 1.13 / torchvision 0.14 / OpenCV 4.6 (the ONNX file may
     differ byte-wise between torch versions). No .pth is written.
@@ -49,6 +60,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_torchvision as et  # noqa: E402
+import e2e_photos  # noqa: E402
 
 NUM_CLASSES = 5
 MIN_SIZE, MAX_SIZE = 256, 512
@@ -128,10 +140,14 @@ def transformed(model, img):
     return image_list
 
 
-def calibrate(model, images, seed):
+def calibrate(model, images, seed, min_candidates=MIN_CANDIDATES_PER_IMAGE):
     """Random BN affine params + BN running stats from the test images; then cls/box conv scaling."""
     g = torch.Generator().manual_seed(seed + 1)
     bns = [m for m in model.backbone.modules() if isinstance(m, nn.BatchNorm2d)]
+    for gn in model.head.modules():  # v2 head: random GroupNorm affine parameters too
+        if isinstance(gn, nn.GroupNorm):
+            gn.weight.data = 0.6 + 0.8 * torch.rand(gn.num_channels, generator=g)
+            gn.bias.data = 0.2 * torch.randn(gn.num_channels, generator=g)
     for bn in bns:
         c = bn.num_features
         bn.weight.data = 0.6 + 0.8 * torch.rand(c, generator=g)
@@ -147,7 +163,8 @@ def calibrate(model, images, seed):
             if isinstance(conv, nn.Conv2d):
                 fan_in = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
                 conv.weight.data = torch.randn(conv.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5
-                conv.bias.data = 0.05 * torch.randn(conv.out_channels, generator=g)
+                if conv.bias is not None:  # the v2 head convs have no bias (GroupNorm follows)
+                    conv.bias.data = 0.05 * torch.randn(conv.out_channels, generator=g)
     # cls_logits: the A anchors of a class share most of their weights (0.8 common + 0.6 own), so that
     # where a class fires several anchors of a location fire together and NMS has work to do
     logits = cls_head.cls_logits
@@ -173,7 +190,7 @@ def calibrate(model, images, seed):
               for k in range(k_cls)] for fs in feats]
         # Per class, the threshold sits at the (MIN_CANDIDATES_PER_IMAGE / K)-th largest raw logit of
         # the weakest image; the best logit overall ends TARGET_LOGIT_SPAN above its threshold.
-        per_class = max(1, MIN_CANDIDATES_PER_IMAGE // k_cls)
+        per_class = max(1, min_candidates // k_cls)
         q = [min(float(torch.topk(zi[k], per_class).values[-1]) for zi in z) for k in range(k_cls)]
         span = max(float(zi[k].max()) - q[k] for zi in z for k in range(k_cls))
         scale = TARGET_LOGIT_SPAN / span
@@ -242,7 +259,7 @@ def fragility(model, img):
     return len(scores), borderline, ties, gap
 
 
-def write_reference(path, image_name, det, resized_wh, padded_wh):
+def write_reference(path, image_name, det, resized_wh, padded_wh, source=None, crop=None):
     boxes = det["boxes"].numpy().astype(np.float32).reshape(-1, 4)
     scores = det["scores"].numpy().astype(np.float32).reshape(-1, 1)
     labels = det["labels"].numpy().astype(np.int32).reshape(-1, 1)
@@ -254,6 +271,9 @@ def write_reference(path, image_name, det, resized_wh, padded_wh):
     fs.write("labels", labels)
     fs.write("resized_size", np.array([resized_wh], dtype=np.int32))
     fs.write("padded_size", np.array([padded_wh], dtype=np.int32))
+    if source is not None:
+        fs.write("source", source)
+        fs.write("crop", np.array([crop if crop else (0, 0, 0, 0)], dtype=np.int32))
     fs.release()
     # read back
     fs = cv2.FileStorage(path, cv2.FILE_STORAGE_READ)
@@ -272,7 +292,11 @@ def main(argv=None):
                     help="images and weights (1: images with similar score distributions)")
     ap.add_argument("--out-root", default=et.REPO_ROOT, help="repository root to write data/ under")
     ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--arch", default="tiny", choices=("tiny", "tiny_resnet", "tiny_resnet_v2"),
+                    help="tiny: synthetic images (data/images/e2e); tiny_resnet(_v2): real photos")
     args = ap.parse_args(argv)
+    if args.arch != "tiny":
+        return main_photos(args)
 
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     img_dir = os.path.join(args.out_root, "data", "images", "e2e")
@@ -356,6 +380,61 @@ def main(argv=None):
                  borderline[0], borderline[1], model.nms_thresh, ties, gap))
     print("ONNX %s: %.1f kB; cv2 output names cls %s box %s; worst cv2 vs torch head diff %.3g"
           % (onnx_path, size_kb, cfg_cls, cfg_box, worst))
+    return 0
+
+
+PHOTO_MODELS = {"tiny_resnet": ("tiny_resnet_v1", "torchvision"), "tiny_resnet_v2": ("tiny_resnet_v2", "torchvision_v2")}
+
+
+def main_photos(args):
+    """--arch tiny_resnet / tiny_resnet_v2: the model on the real photos of tools/e2e_photos.py."""
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    model_name, preset = PHOTO_MODELS[args.arch]
+    model_dir = os.path.join(args.out_root, "data", "models", model_name)
+    ref_dir = os.path.join(args.out_root, "data", "reference", "e2e")
+    for d in (model_dir, ref_dir):
+        os.makedirs(d, exist_ok=True)
+    photos = e2e_photos.select()
+    bgr = [e2e_photos.load(p) for p in photos]
+    images = []
+    for im in bgr:  # as load_as_user(): BGR -> RGB -> float32 / 255 -> CHW
+        rgb = cv2.cvtColor(im, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+        images.append(torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))))
+
+    torch.manual_seed(args.seed)
+    model = et.build_model(args.arch, NUM_CLASSES)  # torchvision defaults: min_size 800, max_size 1333
+    calibrate(model, images, args.seed)
+    model.eval()
+    et.check_model_matches_preset(model, preset)
+    export_size = (512, 512)
+    onnx_path = os.path.join(model_dir, "model.onnx")
+    wrapper = et.HeadsWrapper(model, bake_normalization=False)
+    cls_names, box_names = et.export_onnx(wrapper, onnx_path, export_size, 11, et.num_levels(model))
+    et.verify_onnx(onnx_path, wrapper, [(1,) + export_size, (2,) + et.second_size(*export_size)], tol=args.tol)
+    cfg_cls, cfg_box = et.config_names_from_cv2(onnx_path, cls_names, box_names)
+    et.write_config(os.path.join(model_dir, "config.yml"), preset, model_name, NUM_CLASSES, cfg_cls, cfg_box,
+                    et.preprocess_of(model, export_size, bake_normalization=False),
+                    comment="torchvision RetinaNet on TinyResNet%s (tools/make_e2e_reference.py --arch %s, "
+                            "seed %d, K=%d, calibrated random weights)"
+                            % (" v2" if args.arch.endswith("v2") else "", args.arch, args.seed, NUM_CLASSES))
+    size_kb = os.path.getsize(onnx_path) / 1024.0
+    if size_kb > 3 * 1024:
+        raise RuntimeError("%s is %.0f kB > 3 MB" % (onnx_path, size_kb))
+    for (name, source, crop), img in zip(photos, images):
+        il = transformed(model, img)
+        rh, rw = il.image_sizes[0]
+        ph, pw = il.tensors.shape[-2:]
+        n_cand, borderline, ties, gap = fragility(model, img)
+        with torch.no_grad():
+            det = model([img])[0]
+        write_reference(os.path.join(ref_dir, "%s_%s.yml" % (model_name, name)), name, det, (rw, rh), (pw, ph),
+                        source=source, crop=crop)
+        s = det["scores"].numpy()
+        print("%s: %dx%d (HxW) -> resized %dx%d, padded %dx%d; %d candidates > 0.05, %d detections "
+              "(max score %.3f); fragility: %d (%d) pairs |IoU - thr| < 1e-3 (1e-4), %d ties, min gap %.3g"
+              % (name, img.shape[1], img.shape[2], rh, rw, ph, pw, n_cand, len(s), s.max() if len(s) else 0,
+                 borderline[0], borderline[1], ties, gap))
+    print("ONNX %s: %.1f kB" % (onnx_path, size_kb))
     return 0
 
 
