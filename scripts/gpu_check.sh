@@ -35,7 +35,7 @@
 # CPU ~0.5 min), so ~3-4 min in all. Every stage is capped (T_* below) and the whole script
 # ends by DEADLINE (450 s) with its report written: give `run` timeout_s=540.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 OUT=${OUT:-$ROOT/out/gpu_check}
 KIT=$(cd "${KIT:-$ROOT/.kit}" 2>/dev/null && pwd) || { echo "gpu_check: no kit at ${KIT:-.kit} (scripts/make_gpu_kit.sh)"; exit 1; }
@@ -59,7 +59,7 @@ limited() {
   local limit=$1 log=$2; shift 2
   local left=$((DEADLINE - 15 - (SECONDS - T0)))
   ((left < limit)) && limit=$left
-  if ((limit < 5)); then say "SKIPPED (deadline ${DEADLINE}s reached): $*"; echo "SKIPPED: deadline" >>"$log"; return 124; fi
+  if ((limit < 5)); then say "SKIPPED (${limit}s left of its limit or of DEADLINE=${DEADLINE}s): $*"; echo "SKIPPED: no time left" >>"$log"; return 124; fi
   timeout -k 10 "$limit" "$@" >>"$log" 2>&1
   local rc=$?
   [[ $rc -eq 124 || $rc -eq 137 ]] && { say "TIMED OUT after ${limit}s: $*"; echo "TIMED OUT after ${limit}s" >>"$log"; rc=124; }
@@ -132,6 +132,7 @@ fi
 # main result), then the host entry point (upload + decode), each in its own limited run.
 GB=(--benchmark_repetitions="$REPS" --benchmark_min_time=0.1 --benchmark_report_aggregates_only=true
     --benchmark_counters_tabular=true)
+rm -f "$BUILD_DIR"/bench_Cuda*.json   # never merge an earlier run's results
 for b in CudaDecode CudaCopyDecode; do
   say "benchmark BM_$b"
   limited "$T_BENCH_CUDA" "$OUT/bench.log" "$BIN/opencv_perf_dnn_retinanet" --benchmark_filter="^BM_$b/" "${GB[@]}" \
