@@ -7,9 +7,11 @@ above the 0.05 threshold and the worst case where all are (background logits U(-
 U(-2.5,4), deltas N(0,0.3)); batch 1 and 8 (one generated image repeated, like the C++ benchmark).
 Heads and anchors are on the device before timing; one timing is the wall time of
 postprocess_detections followed by torch.cuda.synchronize(). Prints the median (and min) of --reps
-runs per case as a markdown table; --json also writes one JSON line per case to stderr.
+runs per case as a markdown table; --json also writes one JSON line per case to stderr, and
+--json-out FILE writes {"torch", "torchvision", "gpu", "reps", "cases": [...]} to FILE, rewritten after
+each case (a run cut short leaves the cases done; scripts/gpu_check.sh reads it).
 
-    python3 bench/torchvision_cuda_postprocess.py [--reps 20] [--device cuda:0] [--json]
+    python3 bench/torchvision_cuda_postprocess.py [--reps 20] [--device cuda:0] [--json] [--json-out FILE]
 
 Without CUDA (a CPU-only torch, or no torch / torchvision at all) it says so and exits 0: there is
 nothing to time on such a machine.
@@ -85,8 +87,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=20, help="timed runs per case (after 3 warm-up runs)")
     ap.add_argument("--device", default="cuda:0")
-    ap.add_argument("--json", action="store_true", help="also print one JSON line per case")
+    ap.add_argument("--json", action="store_true", help="also print one JSON line per case to stderr")
+    ap.add_argument("--json-out", metavar="FILE", help="write the results as one JSON document to FILE")
     args = ap.parse_args()
+
+    def write_json(doc):
+        if args.json_out:
+            with open(args.json_out, "w") as f:
+                json.dump(doc, f, indent=1)
 
     try:
         import torch
@@ -95,10 +103,13 @@ def main():
         from torchvision.models.detection.image_list import ImageList
     except ImportError as e:
         print(f"torchvision_cuda_postprocess: torch / torchvision not available ({e}): no CUDA to time, skipped")
+        write_json({"skipped": f"torch / torchvision not available ({e})", "cases": []})
         return 0
     if not torch.cuda.is_available():
         print(f"torchvision_cuda_postprocess: torch {torch.__version__} has no CUDA "
               f"(torch.cuda.is_available() is False): nothing to time, skipped")
+        write_json({"skipped": f"torch {torch.__version__}: no CUDA device", "torch": torch.__version__,
+                    "torchvision": torchvision.__version__, "cases": []})
         return 0
 
     class _Backbone(torch.nn.Module):
@@ -113,15 +124,19 @@ def main():
           f"median (min) of {args.reps} runs, ms\n")
     print("| K | above threshold | batch | torchvision CUDA | detections |")
     print("|---|---|---|---|---|")
+    doc = {"torch": torch.__version__, "torchvision": torchvision.__version__,
+           "gpu": torch.cuda.get_device_name(device), "reps": args.reps, "cases": []}
     for K in (91, 80):
         for si, (tag, frac) in enumerate(SPARSITY):
             for batch in (1, 8):
                 med, best, ndet = time_case(torch, RetinaNet, ImageList, _Backbone(), K, frac, batch,
                                             1000 * K + si, device, args.reps)
                 print(f"| {K} | {tag} | {batch} | {med:.2f} ({best:.2f}) | {ndet} |", flush=True)
+                case = {"K": K, "sparsity": tag, "batch": batch, "median_ms": med, "min_ms": best, "detections": ndet}
+                doc["cases"].append(case)
+                write_json(doc)
                 if args.json:
-                    print(json.dumps({"K": K, "sparsity": tag, "batch": batch, "median_ms": med, "min_ms": best,
-                                      "detections": ndet}), file=sys.stderr, flush=True)
+                    print(json.dumps(case), file=sys.stderr, flush=True)
     return 0
 
 

@@ -62,7 +62,7 @@ void BM_CudaDecode(benchmark::State& state)
         return;
     }
 #ifdef DNN_RETINANET_WITH_CUDA
-    const Batch b = makeBatch((int)state.range(0), (int)state.range(1), (int)state.range(2));
+    const Batch& b = cachedBatch((int)state.range(0), (int)state.range(1), (int)state.range(2));
     Ptr<CudaRetinaNetDecoder> dec;
     try
     {
@@ -134,7 +134,7 @@ void BM_CudaCopyDecode(benchmark::State& state)
         state.SkipWithError(why.c_str());
         return;
     }
-    const Batch b = makeBatch((int)state.range(0), (int)state.range(1), (int)state.range(2));
+    const Batch& b = cachedBatch((int)state.range(0), (int)state.range(1), (int)state.range(2));
     try
     {
         Ptr<CudaRetinaNetDecoder> dec = CudaRetinaNetDecoder::create(b.config);
