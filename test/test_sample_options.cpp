@@ -1,7 +1,8 @@
 // This file is part of the dnn_retinanet module.
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
-// retinanet_detect's model-loading options end to end: --classes (label maps, data/labels/).
+// retinanet_detect's model-loading options end to end: --classes (label maps, data/labels/) and
+// the error (exit code 2, no crash) for an ONNX whose weights live in a missing side file.
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/filesystem.hpp>
@@ -142,6 +143,36 @@ TEST(SampleOptions, coco_label_maps_are_torchvisions_and_the_contiguous_80)
     EXPECT_EQ(c80[0], "person");
     EXPECT_EQ(c80[16], "dog");
     EXPECT_EQ(c80[79], "toothbrush");
+}
+
+TEST(SampleOptions, external_data_onnx_without_its_side_file_exits_2_with_the_file_named)
+{
+    // OpenCV 4.6's importer dies with SIGFPE on this file; the sample must print why and exit 2.
+    const std::string dir = tempDir("external");
+    {
+        std::ifstream in((kRoot + "/data/models/tiny_torchvision_external/model.onnx").c_str(), std::ios::binary);
+        std::ofstream out((dir + "/model.onnx").c_str(), std::ios::binary);
+        out << in.rdbuf();
+    }
+    int status = 0;
+    const std::string out = run("'" + kBin + "/retinanet_detect' -m='" + dir + "/model.onnx' -c='" + kRoot +
+                                "/data/models/tiny_torchvision/config.yml' --input='" + kRoot +
+                                "/data/images/demo/demo_00.png'", status, true);
+    ASSERT_FALSE(WIFSIGNALED(status)) << "killed by signal " << WTERMSIG(status) << ": " << out;
+    ASSERT_TRUE(WIFEXITED(status)) << out;
+    EXPECT_EQ(WEXITSTATUS(status), 2) << out;
+    EXPECT_NE(out.find("'model.onnx.data' (52 tensor(s)"), std::string::npos) << out;
+    EXPECT_NE(out.find("MISSING"), std::string::npos) << out;
+    EXPECT_NE(out.find("onnx.save(m, 'inlined.onnx')"), std::string::npos) << out;
+
+    // with the side file next to it the message says it is there
+    const std::string present = run("'" + kBin + "/retinanet_detect' -m='" + kRoot +
+                                    "/data/models/tiny_torchvision_external/model.onnx' -c='" + kRoot +
+                                    "/data/models/tiny_torchvision/config.yml' --input='" + kRoot +
+                                    "/data/images/demo/demo_00.png'", status, true);
+    ASSERT_TRUE(WIFEXITED(status)) << present;
+    EXPECT_EQ(WEXITSTATUS(status), 2) << present;
+    EXPECT_NE(present.find("present next to the model"), std::string::npos) << present;
 }
 
 } // namespace

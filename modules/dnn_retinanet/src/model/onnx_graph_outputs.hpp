@@ -3,7 +3,10 @@
 #ifndef DNN_RETINANET_ONNX_GRAPH_OUTPUTS_HPP
 #define DNN_RETINANET_ONNX_GRAPH_OUTPUTS_HPP
 
+#include <opencv2/core.hpp>
+
 #include <string>
+#include <vector>
 
 namespace cv { namespace dnn_retinanet {
 
@@ -17,6 +20,28 @@ namespace cv { namespace dnn_retinanet {
  * decoder once it is connected. Only this one repeated field is removed; throws on malformed input.
  */
 std::string stripOnnxGraphOutputs(const std::string& model);
+
+//! An initializer whose data lives in a side file (TensorProto.data_location = EXTERNAL).
+struct OnnxExternalTensor
+{
+    std::string tensor;   //!< TensorProto.name
+    std::string location; //!< external_data "location": a path relative to the model's folder
+    int64 offset = 0;     //!< external_data "offset" (0 when absent)
+    int64 length = -1;    //!< external_data "length" (-1 when absent: to the end of the file)
+    bool valid = false;   //!< a location is given and offset/length are decimal integers
+};
+
+/** @brief The initializers of the model's graph (ModelProto.graph.initializer) whose data is external.
+ *
+ * OpenCV 4.6's ONNX importer does not read external data and crashes on such a model (SIGFPE in
+ * readNetFromONNX), so it must be caught before the bytes reach it. Subgraphs (If/Loop bodies) are
+ * not scanned. Throws on malformed input. */
+std::vector<OnnxExternalTensor> findOnnxExternalData(const std::string& model);
+
+/** @brief The error message for a model with external data: the side files (location values),
+ *  whether each is present next to @p modelPath (and long enough), and the command that inlines
+ *  them with the onnx Python package. */
+std::string onnxExternalDataMessage(const std::vector<OnnxExternalTensor>& tensors, const std::string& modelPath);
 
 }}
 

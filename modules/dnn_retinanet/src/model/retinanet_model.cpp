@@ -15,6 +15,7 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <fstream>
 
 namespace cv { namespace dnn_retinanet {
@@ -52,15 +53,23 @@ dnn::Net readModel(const std::string& path)
         CV_Error(Error::StsObjectNotFound, "dnn_retinanet: model file not found: '" + path + "'");
     registerRetinaNetLayers(); // graphs that already contain the decode node
     dnn::Net net;
+    std::vector<OnnxExternalTensor> external;
     try
     {
-        const bool onnx = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
+        std::string ext = path.size() > 5 ? path.substr(path.size() - 5) : std::string();
+        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+        const bool onnx = ext == ".onnx";
         if (onnx)
         {
             std::ifstream f(path.c_str(), std::ios::binary);
             const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-            const std::string stripped = stripOnnxGraphOutputs(bytes);
-            net = dnn::readNetFromONNX(stripped.data(), stripped.size());
+            // OpenCV 4.6's importer crashes (SIGFPE) on external data: refuse it with a clear message.
+            external = findOnnxExternalData(bytes);
+            if (external.empty())
+            {
+                const std::string stripped = stripOnnxGraphOutputs(bytes);
+                net = dnn::readNetFromONNX(stripped.data(), stripped.size());
+            }
         }
         else
             net = dnn::readNet(path);
@@ -69,6 +78,8 @@ dnn::Net readModel(const std::string& path)
     {
         CV_Error(Error::StsParseError, "dnn_retinanet: cannot read model '" + path + "': " + e.err);
     }
+    if (!external.empty())
+        CV_Error(Error::StsUnsupportedFormat, onnxExternalDataMessage(external, path));
     if (net.empty())
         CV_Error(Error::StsParseError, "dnn_retinanet: cannot read model '" + path + "' (empty network)");
     return net;
