@@ -3,8 +3,9 @@
 
 // Loading ONNX files: external data (weights in side files, which OpenCV 4.6's importer cannot read
 // and crashes on) is refused with a message naming the side files; the minimal protobuf reader
-// survives any bytes.
+// survives any bytes; messages name outputs by their ONNX names (no "onnx_node!" prefix).
 #include "test_precomp.hpp"
+#include "layout/head_layout.hpp"
 #include "model/onnx_graph_outputs.hpp"
 
 #include <opencv2/core/utils/filesystem.hpp>
@@ -220,6 +221,45 @@ TEST(DnnRetinaNet_OnnxExternalData, reader_survives_any_bytes)
     EXPECT_EQ(parsed + refused, 904);
     EXPECT_GT(refused, 0);
     EXPECT_GT(parsed, 0);
+}
+
+TEST(DnnRetinaNet_OutputNames, messages_show_onnx_names_without_the_importer_prefix)
+{
+    EXPECT_EQ(outputDisplayName("onnx_node!cls_0"), "cls_0");
+    EXPECT_EQ(outputDisplayName("cls_0"), "cls_0");
+    EXPECT_EQ(outputDisplayName("head!cls_0"), "head!cls_0");
+    EXPECT_EQ(outputDisplayName("onnx_node!"), "onnx_node!");
+
+    // The path constructor reads the graph without its declared outputs: OpenCV 4.6 then names the
+    // layers "onnx_node!cls_0". Messages must say "cls_0".
+    const std::string dir = freshDir("names");
+    RetinaNetConfig wrongK = RetinaNetConfig::load(tinyConfig());
+    wrongK.numClasses = 91;
+    wrongK.classNames.clear();
+    wrongK.save(dir + "/k91.yml");
+    const std::string k = errorOf(tinyModel(), dir + "/k91.yml");
+    EXPECT_NE(k.find("score output 'cls_0' of level 0"), std::string::npos) << k;
+    EXPECT_EQ(k.find("onnx_node!"), std::string::npos) << k;
+
+    RetinaNetConfig wrongName = RetinaNetConfig::load(tinyConfig());
+    wrongName.outputs.clsNames[2] = "logits_p5";
+    wrongName.save(dir + "/names.yml");
+    const std::string n = errorOf(tinyModel(), dir + "/names.yml");
+    EXPECT_NE(n.find("output 'logits_p5' but the network has no such output (outputs: "), std::string::npos) << n;
+    EXPECT_NE(n.find("cls_0"), std::string::npos) << n;
+    EXPECT_EQ(n.find("onnx_node!"), std::string::npos) << n;
+
+    // names in a config may still carry the prefix (older exports): they match, messages drop it
+    RetinaNetConfig prefixed = RetinaNetConfig::load(tinyConfig());
+    for (std::string& s : prefixed.outputs.clsNames) s = "onnx_node!" + s;
+    for (std::string& s : prefixed.outputs.boxNames) s = "onnx_node!" + s;
+    prefixed.save(dir + "/prefixed.yml");
+    EXPECT_NO_THROW(RetinaNetDetectionModel(tinyModel(), dir + "/prefixed.yml"));
+    prefixed.numClasses = 91;
+    prefixed.save(dir + "/prefixed_k91.yml");
+    const std::string pk = errorOf(tinyModel(), dir + "/prefixed_k91.yml");
+    EXPECT_NE(pk.find("score output 'cls_0' of level 0"), std::string::npos) << pk;
+    EXPECT_EQ(pk.find("onnx_node!"), std::string::npos) << pk;
 }
 
 }} // namespace

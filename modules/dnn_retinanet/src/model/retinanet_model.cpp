@@ -167,7 +167,8 @@ RetinaNetDetectionModel::Prepared RetinaNetDetectionModel::prepare(dnn::Net net,
         catch (const cv::Exception& e)
         {
             CV_Error(Error::StsBadArg, format("dnn_retinanet: shape inference of output '%s' for a %dx%d input failed: %s",
-                                              n.c_str(), inputSize.width, inputSize.height, e.err.c_str()));
+                                              outputDisplayName(n).c_str(), inputSize.width, inputSize.height,
+                                              e.err.c_str()));
         }
         ids.push_back(id);
         shapes.push_back(out.empty() ? dnn::MatShape() : out[0]);
