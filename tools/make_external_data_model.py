@@ -6,8 +6,8 @@ Purpose
     ``external_data`` entries ``location`` / ``offset`` / ``length``): ``torch.onnx.export`` does it
     for models over 2 GB, ``onnx.save_model(..., save_as_external_data=True)`` on request. OpenCV
     4.6's ONNX importer cannot read such a file (``cv2.dnn.readNetFromONNX`` dies with SIGFPE on
-    this one). The module detects external data before the importer sees the bytes; this tool writes
-    the test model for that: ``data/models/tiny_torchvision/model.onnx`` re-saved by ``onnx.save_model``
+    this one). The module reads the side files itself before the importer sees the bytes (or says
+    which side file is missing); this tool writes the test model for that: ``data/models/tiny_torchvision/model.onnx`` re-saved by ``onnx.save_model``
     with every initializer (``size_threshold=0``) in one side file ``model.onnx.data`` next to it.
     The graph is unchanged, so the tiny model's config.yml applies.
 

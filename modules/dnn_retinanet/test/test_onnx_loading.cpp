@@ -2,8 +2,8 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
 // Loading ONNX files: external data (weights in side files, which OpenCV 4.6's importer cannot read
-// and crashes on) is refused with a message naming the side files; the minimal protobuf reader
-// survives any bytes; messages name outputs by their ONNX names (no "onnx_node!" prefix).
+// and crashes on) is read by the module, or refused with a message naming the side files; the
+// minimal protobuf reader survives any bytes; messages name outputs by their ONNX names (no "onnx_node!" prefix).
 #include "test_precomp.hpp"
 #include "layout/head_layout.hpp"
 #include "model/onnx_graph_outputs.hpp"
@@ -131,26 +131,82 @@ TEST(DnnRetinaNet_OnnxExternalData, side_file_missing_is_named)
     EXPECT_NE(msg.find("'model.onnx.data' (52 tensor(s)"), std::string::npos) << msg;
     EXPECT_NE(msg.find("MISSING, not found next to the model (looked for '" + dir + "/model.onnx.data')"),
               std::string::npos) << msg;
+    EXPECT_NE(msg.find("but here side file 'model.onnx.data' is missing."), std::string::npos) << msg;
     EXPECT_NE(msg.find("1 side file(s) missing"), std::string::npos) << msg;
     EXPECT_NE(msg.find("python3 -c \"import onnx; m = onnx.load('" + dir + "/model.onnx'); onnx.save(m, 'inlined.onnx')\""),
               std::string::npos) << msg;
 }
 
-TEST(DnnRetinaNet_OnnxExternalData, side_file_present_is_named)
+TEST(DnnRetinaNet_OnnxExternalData, side_file_present_is_read)
 {
-    const std::string model = externalModel();
-    const std::string msg = errorOf(model, tinyConfig());
+    // With model.onnx.data next to it the module inlines the data itself: the same network.
+    RetinaNetDetectionModel external(externalModel(), tinyConfig());
+    RetinaNetDetectionModel inlined(tinyModel(), tinyConfig());
+    RNG rng(3);
+    Mat frame(256, 320, CV_8UC3);
+    rng.fill(frame, RNG::UNIFORM, 0, 255);
+    std::vector<Detection> a, b;
+    inlined.detect(frame, a);
+    external.detect(frame, b);
+    ASSERT_GT(a.size(), 0u);
+    EXPECT_TRUE(sameDetections(a, b, 0.0, 1.0));
+
+    // a side file shorter than the tensors need is named, with the sizes
+    const std::string dir = freshDir("ext_short");
+    writeFile(dir + "/model.onnx", readFile(externalModel()));
+    writeFile(dir + "/model.onnx.data", readFile(externalModel() + ".data").substr(0, 1000));
+    const std::string msg = errorOf(dir + "/model.onnx", tinyConfig());
+    EXPECT_NE(msg.find("here side file 'model.onnx.data' is too short for tensor"), std::string::npos) << msg;
     EXPECT_NE(msg.find("'model.onnx.data' (52 tensor(s)"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("present next to the model ('" + model + ".data', 1071012 bytes)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("present next to the model ('" + dir + "/model.onnx.data') but too short: 1000 bytes, "
+                       "the tensors need 1071012"), std::string::npos) << msg;
     EXPECT_EQ(msg.find("MISSING"), std::string::npos) << msg;
     EXPECT_NE(msg.find("onnx.save(m, 'inlined.onnx')"), std::string::npos) << msg;
+}
 
-    // a side file shorter than the tensors need is called so
-    const std::string dir = freshDir("ext_short");
-    writeFile(dir + "/model.onnx", readFile(model));
-    writeFile(dir + "/model.onnx.data", readFile(model + ".data").substr(0, 1000));
-    const std::string shortMsg = errorOf(dir + "/model.onnx", tinyConfig());
-    EXPECT_NE(shortMsg.find("but too short: 1000 bytes, the tensors need 1071012"), std::string::npos) << shortMsg;
+TEST(DnnRetinaNet_OnnxExternalData, inlining_reads_each_tensor_at_its_offset)
+{
+    // two float tensors in one side file, the second first; a third tensor stays inline
+    std::string side(96, '\0');
+    for (int i = 0; i < 96; i++) side[i] = (char)('A' + i % 26);
+    const std::string dir = freshDir("ext_offsets");
+    writeFile(dir + "/weights.bin", side);
+    const std::string inlineTensor = lenField(8, "c") + varintField(1, 1) + varintField(2, 1) + lenField(9, "wxyz");
+    const std::string model = modelWithInitializers({externalTensor("a", "weights.bin", 32, 64),
+                                                     externalTensor("b", "weights.bin", 0, 32), inlineTensor});
+    const std::string out = inlineOnnxExternalData(model, dir + "/m.onnx");
+    EXPECT_TRUE(findOnnxExternalData(out).empty());
+    EXPECT_EQ(out.find("weights.bin"), std::string::npos);
+    EXPECT_NE(out.find(lenField(9, side.substr(32, 64))), std::string::npos);
+    EXPECT_NE(out.find(lenField(9, side.substr(0, 32))), std::string::npos);
+    EXPECT_NE(out.find(inlineTensor), std::string::npos);
+    EXPECT_EQ(inlineOnnxExternalData(out, dir + "/m.onnx"), out); // nothing external left: unchanged
+
+    // packed dims (2, 8) of FLOAT and no "length": 64 bytes from the offset
+    std::string dims;
+    varint(dims, 2);
+    varint(dims, 8);
+    const std::string packed = lenField(8, "p") + lenField(1, dims) + varintField(2, 1) + entry("location", "weights.bin") +
+                               entry("offset", "16") + varintField(14, 1);
+    EXPECT_NE(inlineOnnxExternalData(modelWithInitializers({packed}), dir + "/m.onnx").find(lenField(9, side.substr(16, 64))),
+              std::string::npos);
+
+    // lengths that disagree with the shape, and locations outside the model's folder, are refused
+    const std::string shortLength = lenField(8, "a") + varintField(1, 16) + varintField(2, 1) +
+                                    entry("location", "weights.bin") + entry("length", "60") + varintField(14, 1);
+    EXPECT_CV_ERROR(inlineOnnxExternalData(modelWithInitializers({shortLength}), dir + "/m.onnx"),
+                    "here tensor 'a': external data length 60 but its shape and type need 64 bytes");
+    writeFile(dir + "/../dnn_retinanet_outside.bin", side);
+    for (const char* where : {"../dnn_retinanet_outside.bin", "/etc/hostname", "sub/../../x.bin", "C:\\x.bin"})
+    {
+        const std::string m = modelWithInitializers({externalTensor("a", where, 0, 32)});
+        EXPECT_CV_ERROR(inlineOnnxExternalData(m, dir + "/m.onnx"), "is not a relative path inside the model's folder");
+        EXPECT_CV_ERROR(inlineOnnxExternalData(m, dir + "/m.onnx"), "not a relative path inside the model's folder, not read");
+    }
+    // a type without a fixed element size (STRING = 8)
+    const std::string str = lenField(8, "s") + varintField(1, 4) + varintField(2, 8) + entry("location", "weights.bin") +
+                            varintField(14, 1);
+    EXPECT_CV_ERROR(inlineOnnxExternalData(modelWithInitializers({str}), dir + "/m.onnx"), "without a fixed element size");
 }
 
 TEST(DnnRetinaNet_OnnxExternalData, one_side_file_per_tensor_is_listed_briefly)
@@ -177,6 +233,7 @@ TEST(DnnRetinaNet_OnnxExternalData, one_side_file_per_tensor_is_listed_briefly)
     ASSERT_EQ(found.size(), 8u);
     EXPECT_EQ(found[3].tensor, "w3");
     EXPECT_EQ(found[3].length, 64);
+    EXPECT_EQ(found[3].dataBytes, 64);
     EXPECT_FALSE(found[7].valid);
 }
 
@@ -190,7 +247,7 @@ TEST(DnnRetinaNet_OnnxExternalData, reader_survives_any_bytes)
         try
         {
             findOnnxExternalData(bytes);
-            stripOnnxGraphOutputs(bytes);
+            stripOnnxGraphOutputs(inlineOnnxExternalData(bytes, externalModel()));
             parsed++;
         }
         catch (const cv::Exception&)

@@ -52,24 +52,40 @@ dnn::Net readModel(const std::string& path)
     if (!std::ifstream(path.c_str()).good())
         CV_Error(Error::StsObjectNotFound, "dnn_retinanet: model file not found: '" + path + "'");
     registerRetinaNetLayers(); // graphs that already contain the decode node
-    dnn::Net net;
+    std::string ext = path.size() > 5 ? path.substr(path.size() - 5) : std::string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+    const bool onnx = ext == ".onnx";
+    std::string bytes;
     std::vector<OnnxExternalTensor> external;
+    if (onnx)
+    {
+        std::ifstream f(path.c_str(), std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+        try
+        {
+            external = findOnnxExternalData(bytes);
+        }
+        catch (const cv::Exception& e)
+        {
+            CV_Error(Error::StsParseError, "dnn_retinanet: cannot read model '" + path + "': " + e.err);
+        }
+    }
+    if (!external.empty())
+    {
+        // OpenCV 4.6's importer crashes (SIGFPE) on external data: read the side files here, or
+        // throw a message naming them (inlineOnnxExternalData).
+        bytes = inlineOnnxExternalData(bytes, path);
+        CV_LOG_INFO(NULL, format("dnn_retinanet: read the data of %d initializer(s) of '%s' from its side file(s)",
+                                 (int)external.size(), path.c_str()));
+    }
+    dnn::Net net;
     try
     {
-        std::string ext = path.size() > 5 ? path.substr(path.size() - 5) : std::string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
-        const bool onnx = ext == ".onnx";
         if (onnx)
         {
-            std::ifstream f(path.c_str(), std::ios::binary);
-            const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-            // OpenCV 4.6's importer crashes (SIGFPE) on external data: refuse it with a clear message.
-            external = findOnnxExternalData(bytes);
-            if (external.empty())
-            {
-                const std::string stripped = stripOnnxGraphOutputs(bytes);
-                net = dnn::readNetFromONNX(stripped.data(), stripped.size());
-            }
+            const std::string stripped = stripOnnxGraphOutputs(bytes);
+            std::string().swap(bytes);
+            net = dnn::readNetFromONNX(stripped.data(), stripped.size());
         }
         else
             net = dnn::readNet(path);
@@ -78,8 +94,6 @@ dnn::Net readModel(const std::string& path)
     {
         CV_Error(Error::StsParseError, "dnn_retinanet: cannot read model '" + path + "': " + e.err);
     }
-    if (!external.empty())
-        CV_Error(Error::StsUnsupportedFormat, onnxExternalDataMessage(external, path));
     if (net.empty())
         CV_Error(Error::StsParseError, "dnn_retinanet: cannot read model '" + path + "' (empty network)");
     return net;
