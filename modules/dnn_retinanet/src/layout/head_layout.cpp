@@ -40,8 +40,8 @@ struct PerLevelShape { int batch, channels, height, width; };
 PerLevelShape perLevelShape(int layout, const MatShape& s, const std::string& name)
 {
     if (s.size() != 4)
-        CV_Error(Error::StsBadSize, "dnn_retinanet: output '" + outputDisplayName(name) + "' has shape " + shapeToString(s) +
-                                    ", expected 4 dimensions (" +
+        CV_Error(Error::StsBadSize, "dnn_retinanet: output '" + outputDisplayName(name) + "' has shape " +
+                                    shapeToString(s) + ", expected 4 dimensions (" +
                                     (layout == LAYOUT_PER_LEVEL_NHWC ? "N, H, W, A*C" : "N, A*C, H, W") + ")");
     if (layout == LAYOUT_PER_LEVEL_NHWC)
         return {s[0], s[3], s[1], s[2]};
@@ -82,8 +82,9 @@ int findName(const std::vector<std::string>& names, const std::string& wanted, c
         }
     }
     if (found < 0)
-        CV_Error(Error::StsBadArg, "dnn_retinanet: the config names " + std::string(what) + " output '" + outputDisplayName(wanted) +
-                                   "' but the network has no such output (outputs: " + joined(names) + ")");
+        CV_Error(Error::StsBadArg, "dnn_retinanet: the config names " + std::string(what) + " output '" +
+                                   outputDisplayName(wanted) + "' but the network has no such output (outputs: " +
+                                   joined(names) + ")");
     return found;
 }
 
