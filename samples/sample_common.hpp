@@ -23,7 +23,8 @@ static const char* const kCommonKeys =
     "{ help h      |       | print this help }"
     "{ model m     |       | network file (ONNX); default: the shipped model }"
     "{ config c    |       | config file or preset name (torchvision, detectron2, ...); default: next to the model }"
-    "{ classes     |       | text file with one class name per line (overrides the config's names) }"
+    "{ classes     |       | text file, one class name per line, line k = class k, as many as the model's classes "
+    "(overrides the config's names; COCO: data/labels/coco80.txt or coco91.txt) }"
     "{ thr         | -1    | score threshold (default: the config's) }"
     "{ nms         | -1    | NMS IoU threshold (default: the config's) }"
     "{ backend     | cpu   | cpu | cuda }"
@@ -73,16 +74,44 @@ inline std::string backendName(dnn::Backend b, dnn::Target t)
     return s;
 }
 
-inline std::vector<std::string> readLines(const std::string& path)
+/** Reads a class-name file like OpenCV's samples (`--classes`): one name per line, line k names
+ *  class k. A trailing "\r" is stripped and trailing empty lines are ignored; an empty line before
+ *  the last name is an error (it would shift every later class by one). */
+inline std::vector<std::string> readClassNames(const std::string& path)
 {
     std::ifstream f(path.c_str());
     if (!f.good())
-        CV_Error(Error::StsObjectNotFound, "cannot read '" + path + "'");
+        CV_Error(Error::StsObjectNotFound, "cannot read class names file '" + path + "'");
     std::vector<std::string> lines;
     std::string line;
     while (std::getline(f, line))
-        if (!line.empty()) lines.push_back(line);
+    {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        lines.push_back(line);
+    }
+    while (!lines.empty() && lines.back().find_first_not_of(" \t") == std::string::npos)
+        lines.pop_back();
+    for (size_t i = 0; i < lines.size(); i++)
+        if (lines[i].find_first_not_of(" \t") == std::string::npos)
+            CV_Error(Error::StsParseError, format("class names file '%s': line %d is empty (one name per line, "
+                                                  "line k names class k)", path.c_str(), (int)i + 1));
+    if (lines.empty())
+        CV_Error(Error::StsParseError, "class names file '" + path + "' has no names");
     return lines;
+}
+
+/** The names from --classes, which must have one name per class of the model: a file for another
+ *  label set (COCO's 91 ids for an 80-class model) would label every detection wrongly. */
+inline std::vector<std::string> classNamesFromFile(const std::string& path, const RetinaNetConfig& config)
+{
+    std::vector<std::string> names = readClassNames(path);
+    if ((int)names.size() != config.numClasses)
+        CV_Error(Error::StsBadArg, format("--classes '%s' has %d names but the model has %d classes (num_classes of "
+                                          "config '%s'); line k must name class k. COCO: data/labels/coco80.txt for "
+                                          "80-class models (detectron2, mmdetection, keras-retinanet, ODTK), "
+                                          "data/labels/coco91.txt for torchvision's 91 (COCO category ids)",
+                                          path.c_str(), (int)names.size(), config.numClasses, config.name.c_str()));
+    return names;
 }
 
 //! Default model: data/models/shipped (trained), else the tiny parity model.
@@ -119,7 +148,7 @@ inline RetinaNetDetectionModel makeModel(const CommandLineParser& parser, const 
     net.setPreferableTarget(parseTarget(parser.get<std::string>("target")));
     names = net.getClassNames();
     if (!parser.get<std::string>("classes").empty())
-        names = readLines(parser.get<std::string>("classes"));
+        names = classNamesFromFile(parser.get<std::string>("classes"), net.getConfig());
     log << "model: " << model << "\nconfig: " << config << " (" << net.getConfig().numClasses << " classes)\n"
         << "running on: " << backendName(net.getBackend(), net.getTarget()) << " (decoder: CPU)\n";
     return net;

@@ -36,6 +36,10 @@ How to rerun
         --input-size 512 512 --output /tmp/r50.onnx --config /tmp/r50.yml [--weights r50.pth] \\
         [--class-names names.txt] [--bake-normalization] [--min-size 800 --max-size 1333]
 
+    With ``--num-classes 91`` (torchvision's COCO models) the config gets ``class_names`` from
+    ``data/labels/coco91.txt`` (torchvision's ``_COCO_CATEGORIES``: ``__background__``, ``person``, ...,
+    ``N/A`` for unused ids) unless ``--class-names`` names another file (or ``none``).
+
     ``--weights`` takes a state_dict (.pth; a dict holding it under "model" or "state_dict" works
     too). As torchvision's builder does for trained v1 models, the v1 backbone then uses
     FrozenBatchNorm2d; pass ``--bn-eps 0`` for torchvision's official COCO_V1 checkpoint (torchvision
@@ -71,9 +75,11 @@ import onnx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fix_onnx  # noqa: E402
+import make_label_maps  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRESET_DIR = os.path.join(REPO_ROOT, "data", "presets")
+COCO91_LABELS = os.path.join(REPO_ROOT, "data", "labels", "coco91.txt")
 ARCHS = ("retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2", "tiny", "tiny_resnet", "tiny_resnet_v2")
 PRESET_OF_ARCH = {"retinanet_resnet50_fpn": "torchvision",
                   "retinanet_resnet50_fpn_v2": "torchvision_v2",
@@ -640,7 +646,10 @@ def main(argv=None):
     ap.add_argument("--opset", type=int, default=11)
     ap.add_argument("--output", required=True, help="output .onnx")
     ap.add_argument("--config", required=True, help="output config .yml")
-    ap.add_argument("--class-names", help="text file, one class name per line (num_classes lines)")
+    ap.add_argument("--class-names",
+                    help="text file, one class name per line (num_classes lines; line k names class k); "
+                         "default with --num-classes 91: data/labels/coco91.txt (torchvision's COCO "
+                         "map); 'none': no class_names in the config")
     ap.add_argument("--min-size", type=int, help="transform min_size (default: the model's, 800)")
     ap.add_argument("--max-size", type=int, help="transform max_size (default: the model's, 1333)")
     ap.add_argument("--name", help="config name (default: torchvision_<arch>)")
@@ -652,12 +661,19 @@ def main(argv=None):
     if h % 32 or w % 32:
         ap.error("--input-size must be multiples of 32")
     class_names = None
-    if args.class_names:
-        with open(args.class_names) as f:
-            class_names = [line.rstrip("\r\n") for line in f if line.strip()]
+    class_names_file = args.class_names
+    if class_names_file is None and args.num_classes == 91:
+        # torchvision's COCO models: class k is COCO category id k (tools/make_label_maps.py)
+        class_names_file = COCO91_LABELS
+    if class_names_file and class_names_file != "none":
+        try:
+            class_names = make_label_maps.read_label_map(class_names_file)
+        except (OSError, ValueError) as e:
+            ap.error("--class-names: %s" % e)
         if len(class_names) != args.num_classes:
-            ap.error("%s has %d names, --num-classes is %d" % (args.class_names, len(class_names),
+            ap.error("%s has %d names, --num-classes is %d" % (class_names_file, len(class_names),
                                                                 args.num_classes))
+        print("class names: %s (%d)" % (class_names_file, len(class_names)))
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     model = build_model(args.arch, args.num_classes, weights=args.weights, min_size=args.min_size,

@@ -17,12 +17,20 @@ std::string shapeToString(const MatShape& shape)
     return os.str();
 }
 
+std::string outputDisplayName(const std::string& layerName)
+{
+    static const std::string kOnnxPrefix = "onnx_node!";
+    if (layerName.size() > kOnnxPrefix.size() && layerName.compare(0, kOnnxPrefix.size(), kOnnxPrefix) == 0)
+        return layerName.substr(kOnnxPrefix.size());
+    return layerName;
+}
+
 namespace {
 
 std::string joined(const std::vector<std::string>& names)
 {
     std::string s;
-    for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
+    for (const std::string& n : names) s += (s.empty() ? "" : ", ") + outputDisplayName(n);
     return s.empty() ? "<none>" : s;
 }
 
@@ -32,8 +40,8 @@ struct PerLevelShape { int batch, channels, height, width; };
 PerLevelShape perLevelShape(int layout, const MatShape& s, const std::string& name)
 {
     if (s.size() != 4)
-        CV_Error(Error::StsBadSize, "dnn_retinanet: output '" + name + "' has shape " + shapeToString(s) +
-                                    ", expected 4 dimensions (" +
+        CV_Error(Error::StsBadSize, "dnn_retinanet: output '" + outputDisplayName(name) + "' has shape " +
+                                    shapeToString(s) + ", expected 4 dimensions (" +
                                     (layout == LAYOUT_PER_LEVEL_NHWC ? "N, H, W, A*C" : "N, A*C, H, W") + ")");
     if (layout == LAYOUT_PER_LEVEL_NHWC)
         return {s[0], s[3], s[1], s[2]};
@@ -49,7 +57,7 @@ void checkSpatial(const AnchorGenerator& anchors, int level, const Size& got, co
     if (!ok(got.width, expect.width) || !ok(got.height, expect.height) || got.width <= 0 || got.height <= 0)
         CV_Error(Error::StsBadSize, format("dnn_retinanet: output '%s' has spatial size %dx%d (HxW) but level %d "
                                            "(stride %g) of a %dx%d (HxW) input expects %dx%d",
-                                           name.c_str(), got.height, got.width, level,
+                                           outputDisplayName(name).c_str(), got.height, got.width, level,
                                            anchors.grid(level, expect, inputSize).strideX, inputSize.height,
                                            inputSize.width, expect.height, expect.width));
 }
@@ -68,13 +76,15 @@ int findName(const std::vector<std::string>& names, const std::string& wanted, c
         if (bang != std::string::npos && n.compare(bang + 1, std::string::npos, wanted) == 0)
         {
             if (found >= 0)
-                CV_Error(Error::StsBadArg, "dnn_retinanet: output name '" + wanted + "' is ambiguous among: " + joined(names));
+                CV_Error(Error::StsBadArg, "dnn_retinanet: output name '" + outputDisplayName(wanted) +
+                                           "' is ambiguous among: " + joined(names));
             found = (int)i;
         }
     }
     if (found < 0)
-        CV_Error(Error::StsBadArg, "dnn_retinanet: the config names " + std::string(what) + " output '" + wanted +
-                                   "' but the network has no such output (outputs: " + joined(names) + ")");
+        CV_Error(Error::StsBadArg, "dnn_retinanet: the config names " + std::string(what) + " output '" +
+                                   outputDisplayName(wanted) + "' but the network has no such output (outputs: " +
+                                   joined(names) + ")");
     return found;
 }
 
@@ -109,7 +119,8 @@ HeadBinding bindConcatenated(const RetinaNetConfig& config, const AnchorGenerato
             if (lastDim(shapes[i]) != 4 && lastDim(shapes[i]) != C)
                 CV_Error(Error::StsBadSize, format("dnn_retinanet: output '%s' has shape %s; a concatenated head "
                                                    "expects (N, %lld, %d) scores and (N, %lld, 4) boxes",
-                                                   i < names.size() ? names[i].c_str() : "?", shapeToString(shapes[i]).c_str(),
+                                                   i < names.size() ? outputDisplayName(names[i]).c_str() : "?",
+                                                   shapeToString(shapes[i]).c_str(),
                                                    (long long)rows, C, (long long)rows));
             if (slot >= 0)
                 CV_Error(Error::StsBadArg, "dnn_retinanet: more than one output looks like the same head; name them in the config");
@@ -120,7 +131,7 @@ HeadBinding bindConcatenated(const RetinaNetConfig& config, const AnchorGenerato
     }
     auto check = [&](int idx, int channels, const char* what) {
         const MatShape& s = shapes[idx];
-        const std::string name = idx < (int)names.size() ? names[idx] : format("#%d", idx);
+        const std::string name = idx < (int)names.size() ? outputDisplayName(names[idx]) : format("#%d", idx);
         const bool ok3 = s.size() == 3 && s[1] == rows && s[2] == channels;
         const bool ok2 = s.size() == 2 && s[0] == rows && s[1] == channels;
         if (!ok3 && !ok2)
@@ -159,7 +170,7 @@ HeadBinding bindHeads(const RetinaNetConfig& config, const AnchorGenerator& anch
     b.clsIndex.assign(L, -1);
     b.boxIndex.assign(L, -1);
     b.featureSizes.assign(L, Size());
-    auto nameOf = [&](int i) { return i < (int)names.size() ? names[i] : format("#%d", i); };
+    auto nameOf = [&](int i) { return i < (int)names.size() ? outputDisplayName(names[i]) : format("#%d", i); };
 
     if (!config.outputs.clsNames.empty() && !names.empty())
     {

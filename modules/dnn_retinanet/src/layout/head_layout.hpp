@@ -59,6 +59,12 @@ std::vector<LevelView> makeLevelViews(const RetinaNetConfig& config, const HeadB
 //! "1x720x60x80" for messages.
 std::string shapeToString(const MatShape& shape);
 
+/** @brief An output (layer) name as messages show it: the ONNX tensor name users know. OpenCV
+ *  4.6's ONNX importer names layers "onnx_node!<name>"; the prefix is dropped ("onnx_node!cls_0"
+ *  -> "cls_0"). Other names are returned as they are. Matching (findName) still accepts the
+ *  prefixed and the bare name. */
+std::string outputDisplayName(const std::string& layerName);
+
 }}
 
 #endif

@@ -15,6 +15,7 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <fstream>
 
 namespace cv { namespace dnn_retinanet {
@@ -52,15 +53,39 @@ dnn::Net readModel(const std::string& path)
     if (!std::ifstream(path.c_str()).good())
         CV_Error(Error::StsObjectNotFound, "dnn_retinanet: model file not found: '" + path + "'");
     registerRetinaNetLayers(); // graphs that already contain the decode node
+    std::string ext = path.size() > 5 ? path.substr(path.size() - 5) : std::string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+    const bool onnx = ext == ".onnx";
+    std::string bytes;
+    std::vector<OnnxExternalTensor> external;
+    if (onnx)
+    {
+        std::ifstream f(path.c_str(), std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+        try
+        {
+            external = findOnnxExternalData(bytes);
+        }
+        catch (const cv::Exception& e)
+        {
+            CV_Error(Error::StsParseError, "dnn_retinanet: cannot read model '" + path + "': " + e.err);
+        }
+    }
+    if (!external.empty())
+    {
+        // OpenCV 4.6's importer crashes (SIGFPE) on external data: read the side files here, or
+        // throw a message naming them (inlineOnnxExternalData).
+        bytes = inlineOnnxExternalData(bytes, path);
+        CV_LOG_INFO(NULL, format("dnn_retinanet: read the data of %d initializer(s) of '%s' from its side file(s)",
+                                 (int)external.size(), path.c_str()));
+    }
     dnn::Net net;
     try
     {
-        const bool onnx = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
         if (onnx)
         {
-            std::ifstream f(path.c_str(), std::ios::binary);
-            const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
             const std::string stripped = stripOnnxGraphOutputs(bytes);
+            std::string().swap(bytes);
             net = dnn::readNetFromONNX(stripped.data(), stripped.size());
         }
         else
