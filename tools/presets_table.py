@@ -47,6 +47,7 @@ DEFAULTS = {
         "clip": "before_nms",
         "clip_target": "image",
         "clip_max_offset": 0.0,
+        "clip_space": "network",
     },
     "scoring": {"activation": "sigmoid", "gamma": 1.0, "beta": 0.0, "background_channel": 0},
     "selection": {
@@ -56,9 +57,11 @@ DEFAULTS = {
         "order": "threshold_then_topk",
         "topk_per_level": 1000,
         "nms_threshold": 0.5,
+        "nms_inclusive": False,
         "class_agnostic_nms": False,
         "nms_plus_one": False,
         "max_detections": 300,
+        "min_box_size": -1.0,
     },
     "outputs": {"layout": "per_level_nchw", "cls_names": [], "box_names": []},
     "preprocess": {
@@ -226,12 +229,24 @@ def fmt_scale(x):
 
 
 def fmt_activation(c):
+    """The activation and what the score outputs must hold for it: logits or probabilities."""
     a = c["scoring"]["activation"]
     if a == "fl_star":
-        return "fl_star (γ=%s, β=%s)" % (num(c["scoring"]["gamma"]), num(c["scoring"]["beta"]))
+        return "fl_star (γ=%s, β=%s; expects logits)" % (num(c["scoring"]["gamma"]), num(c["scoring"]["beta"]))
     if a == "softmax":
-        return "softmax (background %d)" % c["scoring"]["background_channel"]
-    return a
+        return "softmax (background %d; expects logits)" % c["scoring"]["background_channel"]
+    if a == "probability":
+        return "probability (expects probabilities)"
+    return "sigmoid (expects logits)"
+
+
+def fmt_nms(s):
+    return "%s %s" % (">=" if s["nms_inclusive"] else ">", num(s["nms_threshold"]))
+
+
+def fmt_min_size(s):
+    m = s["min_box_size"]
+    return "off" if m < 0 else "w, h > %s" % num(m)
 
 
 # (label, function of the effective config -> cell text)
@@ -255,16 +270,18 @@ ROWS = [
     ("box_coding.clip", lambda c: c["box_coding"]["clip"]),
     ("box_coding.clip_target", lambda c: c["box_coding"]["clip_target"]),
     ("box_coding.clip_max_offset", lambda c: num(c["box_coding"]["clip_max_offset"])),
-    ("scoring.activation", fmt_activation),
+    ("box_coding.clip_space", lambda c: c["box_coding"]["clip_space"]),
+    ("scoring.activation (score outputs)", fmt_activation),
     ("selection.score_threshold (+ level_score_thresholds)", lambda c: fmt_threshold(c["selection"])),
     ("selection.order", lambda c: c["selection"]["order"]),
     ("selection.topk_per_level", lambda c: (str(c["selection"]["topk_per_level"])
                                             if c["selection"]["topk_per_level"] > 0 else "none")),
-    ("selection.nms_threshold", lambda c: num(c["selection"]["nms_threshold"])),
+    ("selection.nms_threshold (+ nms_inclusive)", lambda c: fmt_nms(c["selection"])),
     ("selection.class_agnostic_nms", lambda c: num(c["selection"]["class_agnostic_nms"])),
     ("selection.nms_plus_one", lambda c: num(c["selection"]["nms_plus_one"])),
     ("selection.max_detections", lambda c: (str(c["selection"]["max_detections"])
                                             if c["selection"]["max_detections"] > 0 else "unlimited")),
+    ("selection.min_box_size", lambda c: fmt_min_size(c["selection"])),
     ("outputs.layout", lambda c: c["outputs"]["layout"]),
     ("outputs.cls_names / box_names", lambda c: (
         names(c["outputs"]["cls_names"]) if not c["outputs"]["cls_names"]

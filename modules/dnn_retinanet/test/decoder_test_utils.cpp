@@ -169,6 +169,8 @@ SyntheticHead sliceImage(const RetinaNetConfig& c, const SyntheticHead& src, int
 {
     SyntheticHead h = src;
     h.imageSizes = {src.imageSizes[n]};
+    if (!src.frames.empty())
+        h.frames = {src.frames[n]};
     for (size_t l = 0; l < src.nchwCls.size(); l++)
     {
         auto slice = [&](const Mat& m) {
@@ -258,11 +260,52 @@ std::vector<std::string> torchvisionCaseNames()
     return {"basic", "batch", "topk", "coco91", "odd"};
 }
 
+RetinaNetConfig exactBoxConfig(int K)
+{
+    RetinaNetConfig c;
+    c.numClasses = K;
+    c.anchors.strides = {8};
+    c.anchors.sizes = {8};
+    c.anchors.sizesPerLevel = 1;
+    c.anchors.aspectRatios = {1.f};
+    c.anchors.rounding = ANCHOR_ROUNDING_NONE;
+    c.anchors.strideMode = STRIDE_FIXED;
+    c.boxCoding.type = BOX_CODING_CORNERS;
+    c.boxCoding.clamp = DELTA_CLAMP_NONE;
+    c.scoring.activation = SCORE_PROBABILITY;
+    c.selection.maxDetections = 100;
+    c.outputs.clsNames = {"cls"};
+    c.outputs.boxNames = {"box"};
+    return c;
+}
+
+SyntheticHead exactBoxHead(int K, const std::vector<ExactBox>& boxes)
+{
+    SyntheticHead h;
+    h.inputSize = Size(64, 64);
+    h.imageSizes = {h.inputSize};
+    h.featureSizes = {Size(8, 8)};
+    const int sc[] = {1, K, 8, 8}, sb[] = {1, 4, 8, 8};
+    Mat cls(4, sc, CV_32F, Scalar(0)), box(4, sb, CV_32F, Scalar(0));
+    for (const ExactBox& b : boxes)
+    {
+        cls.ptr<float>()[(b.label * 8 + b.y) * 8 + b.x] = b.score;
+        const Vec4f anchor(8.f * b.x - 4, 8.f * b.y - 4, 8.f * b.x + 4, 8.f * b.y + 4);
+        for (int c = 0; c < 4; c++)
+            box.ptr<float>()[(c * 8 + b.y) * 8 + b.x] = (b.box[c] - anchor[c]) / 8.f;
+    }
+    h.nchwCls = {cls};
+    h.nchwBox = {box};
+    h.outputs = {cls, box};
+    h.names = {"cls", "box"};
+    return h;
+}
+
 std::vector<std::vector<Detection> > decodeBatch(const RetinaNetConfig& c, const SyntheticHead& h)
 {
     Ptr<RetinaNetDecoder> dec = RetinaNetDecoder::create(c);
     std::vector<std::vector<Detection> > d;
-    dec->decode(h.outputs, h.names, h.inputSize, h.imageSizes, d);
+    dec->decode(h.outputs, h.names, h.inputSize, h.imageSizes, h.frames, d);
     return d;
 }
 
@@ -369,7 +412,18 @@ std::vector<Detection> bruteForceDecode(const RetinaNetConfig& c, const Syntheti
             if (s.order == SELECT_THRESHOLD_THEN_TOPK || (s.thresholdInclusive ? rc.score >= t : rc.score > t))
                 all.push_back(rc);
     }
-    const Size clipSize = c.boxCoding.clipTarget == CLIP_TO_INPUT ? h.inputSize : h.imageSizes[n];
+    // The frame of the image (none: the valid image, scale 1). In frame space every box is divided
+    // by the scale first, and clipped to the frame.
+    const bool frameSpace = c.boxCoding.clipSpace == CLIP_SPACE_FRAME;
+    const FrameInfo frame = h.frames.empty() ? FrameInfo(h.imageSizes[n], 1, 1) : h.frames[n];
+    if (frameSpace)
+        for (RefCand& rc : all)
+        {
+            rc.box[0] /= frame.scaleX; rc.box[2] /= frame.scaleX;
+            rc.box[1] /= frame.scaleY; rc.box[3] /= frame.scaleY;
+        }
+    const Size clipSize = frameSpace ? frame.frameSize
+                                     : c.boxCoding.clipTarget == CLIP_TO_INPUT ? h.inputSize : h.imageSizes[n];
     const double mx = clipSize.width - c.boxCoding.clipMaxOffset, my = clipSize.height - c.boxCoding.clipMaxOffset;
     auto clip = [&](double* b) {
         b[0] = std::min(std::max(b[0], 0.0), mx); b[2] = std::min(std::max(b[2], 0.0), mx);
@@ -377,6 +431,16 @@ std::vector<Detection> bruteForceDecode(const RetinaNetConfig& c, const Syntheti
     };
     if (c.boxCoding.clip == CLIP_BEFORE_NMS)
         for (RefCand& rc : all) clip(rc.box);
+    if (s.minBoxSize >= 0)
+    {
+        // mmdetection: keep w > min and h > min, in frame pixels
+        const double sx = frameSpace ? 1.0 : frame.scaleX, sy = frameSpace ? 1.0 : frame.scaleY;
+        std::vector<RefCand> large;
+        for (const RefCand& rc : all)
+            if ((rc.box[2] - rc.box[0]) / sx > s.minBoxSize && (rc.box[3] - rc.box[1]) / sy > s.minBoxSize)
+                large.push_back(rc);
+        all.swap(large);
+    }
     std::stable_sort(all.begin(), all.end(), [](const RefCand& a, const RefCand& b) { return a.score > b.score; });
     std::vector<RefCand> kept;
     const double e = s.nmsPlusOne ? 1 : 0;
@@ -384,8 +448,11 @@ std::vector<Detection> bruteForceDecode(const RetinaNetConfig& c, const Syntheti
     {
         bool suppressed = false;
         for (const RefCand& k : kept)
-            if ((s.classAgnosticNms || k.label == rc.label) && iouDouble(k.box, rc.box, e) > s.nmsThreshold)
-                suppressed = true;
+            if (s.classAgnosticNms || k.label == rc.label)
+            {
+                const double iou = iouDouble(k.box, rc.box, e);
+                suppressed = suppressed || (s.nmsInclusive ? iou >= s.nmsThreshold : iou > s.nmsThreshold);
+            }
         if (!suppressed) kept.push_back(rc);
     }
     if (s.maxDetections > 0 && (int)kept.size() > s.maxDetections) kept.resize(s.maxDetections);

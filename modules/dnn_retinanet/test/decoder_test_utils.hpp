@@ -17,6 +17,7 @@ struct SyntheticHead
     Size inputSize;
     std::vector<Size> imageSizes;
     std::vector<Size> featureSizes;
+    std::vector<FrameInfo> frames;   //!< empty: decoded without frames
 };
 
 //! A torchvision-like config with K classes, names for the outputs, 1000 top-k.
@@ -34,6 +35,24 @@ SyntheticHead toLayout(const RetinaNetConfig& config, const SyntheticHead& head,
 //! Image n alone.
 SyntheticHead sliceImage(const RetinaNetConfig& config, const SyntheticHead& head, int n);
 
+/** One level, stride 8, one 8x8 anchor per cell centred on (8x, 8y), corner deltas (keras style)
+ *  with std 1: a box b comes from the deltas (b - anchor) / 8, which are exact in float, so every
+ *  decoded box is exactly the integer box asked for. Scores are probabilities. K classes, outputs
+ *  named "cls" and "box", 100 detections. */
+RetinaNetConfig exactBoxConfig(int K);
+
+struct ExactBox
+{
+    int x, y;     //!< cell: the anchor is (8x - 4, 8y - 4, 8x + 4, 8y + 4)
+    int label;
+    float score;
+    Vec4f box;    //!< the decoded box, network-input pixels
+};
+
+//! Heads of exactBoxConfig(K) for a 64x64 input (8x8 cells) holding exactly @p boxes (scores 0 elsewhere).
+SyntheticHead exactBoxHead(int K, const std::vector<ExactBox>& boxes);
+
+//! RetinaNetDecoder::decode of @p head (with head.frames).
 std::vector<std::vector<Detection> > decodeBatch(const RetinaNetConfig& config, const SyntheticHead& head);
 std::vector<Detection> decodeOne(const RetinaNetConfig& config, const SyntheticHead& head);
 
@@ -57,8 +76,8 @@ TorchvisionCase loadTorchvisionCase(const std::string& name);
 std::vector<std::string> torchvisionCaseNames();
 
 /** The post-processing written the obvious way (activate all values, threshold, top-k, decode in
- *  double, NMS by pairwise IoU), reading the canonical NCHW copy. Independent of the decoder's
- *  scan, trimming, layouts and box math. */
+ *  double, [map to the frame,] clip, min-size filter, NMS by pairwise IoU), reading the canonical
+ *  NCHW copy and head.frames. Independent of the decoder's scan, trimming, layouts and box math. */
 std::vector<Detection> bruteForceDecode(const RetinaNetConfig& config, const SyntheticHead& head, int image);
 
 } // namespace opencv_test

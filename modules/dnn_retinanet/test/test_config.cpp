@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 
 namespace opencv_test { namespace {
 
@@ -45,6 +46,7 @@ TEST(DnnRetinaNet_Config, presets_set_framework_conventions)
 
     RetinaNetConfig mm = RetinaNetConfig::load("mmdetection");
     EXPECT_EQ(mm.boxCoding.clamp, DELTA_CLAMP_SYMMETRIC);
+    EXPECT_EQ(mm.selection.minBoxSize, 0.f) << "test_cfg min_bbox_size=0";
 
     RetinaNetConfig keras = RetinaNetConfig::load("keras_retinanet");
     EXPECT_EQ(keras.boxCoding.type, BOX_CODING_CORNERS);
@@ -59,6 +61,18 @@ TEST(DnnRetinaNet_Config, presets_set_framework_conventions)
     RetinaNetConfig det = RetinaNetConfig::load("detectron");
     ASSERT_EQ(det.selection.levelScoreThresholds.size(), 5u);
     EXPECT_EQ(det.selection.levelThreshold(4), 0.f);
+    EXPECT_TRUE(det.selection.nmsInclusive) << "cython_nms.pyx: ovr >= thresh";
+    EXPECT_EQ(det.boxCoding.clipSpace, CLIP_SPACE_FRAME) << "test_retinanet.py clips and suppresses in the image";
+    EXPECT_EQ(det.scoring.activation, SCORE_PROBABILITY) << "the test net ends in a Sigmoid";
+
+    // The new conventions are Detectron1's (frame space, >=) and mmdetection's (min size) only.
+    for (const std::string& n : RetinaNetConfig::presetNames())
+    {
+        const RetinaNetConfig c = RetinaNetConfig::preset(n);
+        EXPECT_EQ(c.selection.nmsInclusive, n == "detectron") << n;
+        EXPECT_EQ(c.boxCoding.clipSpace, n == "detectron" ? CLIP_SPACE_FRAME : CLIP_SPACE_NETWORK) << n;
+        EXPECT_EQ(c.selection.minBoxSize, n == "mmdetection" ? 0.f : -1.f) << n;
+    }
 
     RetinaNetConfig ap = RetinaNetConfig::load("aploss");
     EXPECT_EQ(ap.anchors.numAnchors(), 6);
@@ -94,8 +108,65 @@ TEST(DnnRetinaNet_Config, save_load_roundtrip_yaml_and_json)
             EXPECT_EQ(r.preprocess.swapRB, c.preprocess.swapRB);
             EXPECT_EQ(r.preprocess.padDivisor, c.preprocess.padDivisor);
             EXPECT_EQ(r.preprocess.mean, c.preprocess.mean);
+            EXPECT_EQ(r.boxCoding.clipSpace, c.boxCoding.clipSpace);
+            EXPECT_EQ(r.selection.nmsInclusive, c.selection.nmsInclusive);
+            EXPECT_EQ(r.selection.minBoxSize, c.selection.minBoxSize);
             std::remove(path.c_str());
         }
+}
+
+TEST(DnnRetinaNet_Config, decoder_conventions_roundtrip_and_defaults)
+{
+    RetinaNetConfig d;
+    EXPECT_EQ(d.boxCoding.clipSpace, CLIP_SPACE_NETWORK);
+    EXPECT_FALSE(d.selection.nmsInclusive);
+    EXPECT_LT(d.selection.minBoxSize, 0.f) << "no size filter by default";
+
+    // Every non-default value survives save + load, in YAML and JSON.
+    for (const char* ext : {".yml", ".json"})
+    {
+        RetinaNetConfig c = RetinaNetConfig::preset("torchvision");
+        c.boxCoding.clipSpace = CLIP_SPACE_FRAME;
+        c.selection.nmsInclusive = true;
+        c.selection.minBoxSize = 2.5f;
+        const std::string path = ::testing::TempDir() + "/conventions" + ext;
+        c.save(path);
+        RetinaNetConfig r = RetinaNetConfig::load(path);
+        EXPECT_EQ(r.boxCoding.clipSpace, CLIP_SPACE_FRAME) << ext;
+        EXPECT_TRUE(r.selection.nmsInclusive) << ext;
+        EXPECT_EQ(r.selection.minBoxSize, 2.5f) << ext;
+        std::remove(path.c_str());
+    }
+
+    // Read from text, over a base that sets the other values.
+    RetinaNetConfig t = RetinaNetConfig::load(writeTemp("conv.yml",
+        "%YAML:1.0\n---\nbase: detectron\nbox_coding:\n  clip_space: network\nselection:\n  nms_inclusive: false\n"
+        "  min_box_size: 1\n"));
+    EXPECT_EQ(t.boxCoding.clipSpace, CLIP_SPACE_NETWORK);
+    EXPECT_FALSE(t.selection.nmsInclusive);
+    EXPECT_EQ(t.selection.minBoxSize, 1.f) << "an integer is a number";
+    RetinaNetConfig m = RetinaNetConfig::load(writeTemp("mm.yml", "%YAML:1.0\n---\nbase: mmdetection\nselection:\n  min_box_size: -1\n"));
+    EXPECT_EQ(m.selection.minBoxSize, -1.f) << "negative: the filter is off";
+}
+
+TEST(DnnRetinaNet_Config, decoder_convention_errors)
+{
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("space.yml", "%YAML:1.0\n---\nbase: detectron\nbox_coding:\n  clip_space: image\n")),
+                    "'box_coding.clip_space' has unknown value 'image' (expected one of: network, frame)");
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("space2.yml", "%YAML:1.0\n---\nbase: odtk\nbox_coding:\n  clip_space: frame\n")),
+                    "needs 'box_coding.clip_target: image'");
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("incl.yml", "%YAML:1.0\n---\nbase: detectron\nselection:\n  nms_inclusive: maybe\n")),
+                    "'selection.nms_inclusive' must be true or false");
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("min.yml", "%YAML:1.0\n---\nbase: mmdetection\nselection:\n  min_box_size: small\n")),
+                    "'selection.min_box_size' must be a number");
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeTemp("min2.yml", "%YAML:1.0\n---\nbase: mmdetection\nselection:\n  min_bbox_size: 0\n")),
+                    "unknown field 'selection.min_bbox_size'");
+    RetinaNetConfig c = RetinaNetConfig::preset("mmdetection");
+    c.selection.minBoxSize = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_CV_ERROR(c.validate(), "'selection.min_box_size' must be finite");
+    c = RetinaNetConfig::preset("torchvision");
+    c.boxCoding.clipSpace = 7;
+    EXPECT_CV_ERROR(c.validate(), "invalid 'box_coding.clip_space'");
 }
 
 TEST(DnnRetinaNet_Config, base_preset_with_overrides)

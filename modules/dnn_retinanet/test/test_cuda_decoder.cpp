@@ -51,20 +51,25 @@ struct Decoded
 };
 
 Decoded decodeCpu(const RetinaNetConfig& c, const std::vector<Mat>& outputs, const std::vector<std::string>& names,
-                  Size inputSize, const std::vector<Size>& imageSizes)
+                  Size inputSize, const std::vector<Size>& imageSizes,
+                  const std::vector<FrameInfo>& frames = std::vector<FrameInfo>())
 {
     Ptr<RetinaNetDecoder> dec = RetinaNetDecoder::create(c);
     Decoded d;
-    dec->decode(outputs, names, inputSize, imageSizes, d.dets);
+    dec->decode(outputs, names, inputSize, imageSizes, frames, d.dets);
     d.stats = dec->getLastStats();
     return d;
 }
 
 Decoded decodeCuda(const Ptr<CudaRetinaNetDecoder>& dec, const std::vector<Mat>& outputs,
-                   const std::vector<std::string>& names, Size inputSize, const std::vector<Size>& imageSizes)
+                   const std::vector<std::string>& names, Size inputSize, const std::vector<Size>& imageSizes,
+                   const std::vector<FrameInfo>& frames = std::vector<FrameInfo>())
 {
     Decoded d;
-    dec->decodeHost(outputs, names, inputSize, imageSizes, d.dets);
+    if (frames.empty())
+        dec->decodeHost(outputs, names, inputSize, imageSizes, d.dets); // the overload without frames
+    else
+        dec->decodeHost(outputs, names, inputSize, imageSizes, frames, d.dets);
     d.stats = dec->getLastStats();
     return d;
 }
@@ -117,8 +122,9 @@ size_t countDetections(const Decoded& d)
 Decoded expectSameAsCpu(const RetinaNetConfig& c, const SyntheticHead& head, const std::string& what)
 {
     SCOPED_TRACE(what);
-    Decoded cpu = decodeCpu(c, head.outputs, head.names, head.inputSize, head.imageSizes);
-    Decoded gpu = decodeCuda(CudaRetinaNetDecoder::create(c), head.outputs, head.names, head.inputSize, head.imageSizes);
+    Decoded cpu = decodeCpu(c, head.outputs, head.names, head.inputSize, head.imageSizes, head.frames);
+    Decoded gpu = decodeCuda(CudaRetinaNetDecoder::create(c), head.outputs, head.names, head.inputSize, head.imageSizes,
+                             head.frames);
     EXPECT_TRUE(sameAsCpu(cpu, gpu, c.selection.topkPerLevel));
     return cpu;
 }
@@ -187,8 +193,11 @@ TEST(DnnRetinaNet_Cuda, every_preset_matches_cpu_and_bruteforce)
         SCOPED_TRACE(name);
         RetinaNetConfig c = presetTestConfig(name);
         SyntheticHead head = makeHead(c, Size(256, 192), 2, 0.01, 3, c.scoring.activation == SCORE_PROBABILITY);
+        // frames: Detectron1 clips and suppresses in them, mmdetection measures min_box_size there
+        head.frames = {FrameInfo(Size(160, 120), 1.6, 1.6), FrameInfo(Size(512, 384), 0.5, 0.5)};
         expectSameAsCpu(c, head, name);
-        Decoded gpu = decodeCuda(CudaRetinaNetDecoder::create(c), head.outputs, head.names, head.inputSize, head.imageSizes);
+        Decoded gpu = decodeCuda(CudaRetinaNetDecoder::create(c), head.outputs, head.names, head.inputSize, head.imageSizes,
+                                 head.frames);
         for (int n = 0; n < 2; n++)
         {
             std::vector<Detection> ref = bruteForceDecode(c, head, n);
@@ -381,6 +390,57 @@ TEST(DnnRetinaNet_Cuda, scoring_box_coding_and_nms_variants_match_cpu)
     RetinaNetConfig prob = base;
     prob.scoring.activation = SCORE_PROBABILITY;
     expectSameAsCpu(prob, makeHead(prob, Size(224, 192), 2, 0.02, 34, true), "probabilities");
+}
+
+TEST(DnnRetinaNet_Cuda, decoder_conventions_match_cpu)
+{
+    // min_box_size, nms_inclusive and clip_space: frame (issue 11) on random heads with frames ...
+    DNN_RETINANET_SKIP_WITHOUT_CUDA();
+    RetinaNetConfig base = testConfig(5, LAYOUT_PER_LEVEL_NCHW);
+    base.selection.topkPerLevel = 200;
+    SyntheticHead head = makeHead(base, Size(224, 192), 2, 0.02, 35);
+    head.imageSizes = {Size(224, 150), Size(180, 192)};
+    head.frames = {FrameInfo(Size(448, 300), 0.5, 0.5), FrameInfo(Size(120, 100), 1.5, 1.92)};
+    struct Variant { const char* name; std::function<void(RetinaNetConfig&)> apply; };
+    const std::vector<Variant> variants = {
+        {"min size 0", [](RetinaNetConfig& c) { c.selection.minBoxSize = 0.f; }},
+        {"min size 12 (frame pixels)", [](RetinaNetConfig& c) { c.selection.minBoxSize = 12.f; }},
+        {"nms inclusive", [](RetinaNetConfig& c) { c.selection.nmsInclusive = true; }},
+        {"frame space", [](RetinaNetConfig& c) { c.boxCoding.clipSpace = CLIP_SPACE_FRAME; }},
+        {"frame space, W-1, +1, >=", [](RetinaNetConfig& c) {
+             c.boxCoding.clipSpace = CLIP_SPACE_FRAME; c.boxCoding.clipMaxOffset = 1;
+             c.selection.nmsPlusOne = true; c.selection.nmsInclusive = true; }},
+        {"frame space, min size 8", [](RetinaNetConfig& c) { c.boxCoding.clipSpace = CLIP_SPACE_FRAME; c.selection.minBoxSize = 8.f; }},
+        {"frame space, clip after nms", [](RetinaNetConfig& c) { c.boxCoding.clipSpace = CLIP_SPACE_FRAME; c.boxCoding.clip = CLIP_AFTER_NMS; }},
+        {"frame space, max detections 3", [](RetinaNetConfig& c) { c.boxCoding.clipSpace = CLIP_SPACE_FRAME; c.selection.maxDetections = 3; }},
+    };
+    for (const Variant& v : variants)
+    {
+        RetinaNetConfig c = base;
+        v.apply(c);
+        expectSameAsCpu(c, head, v.name);
+        SyntheticHead noFrames = head;
+        noFrames.frames.clear();
+        expectSameAsCpu(c, noFrames, std::string(v.name) + ", no frames");
+    }
+
+    // ... and on exact boxes: IoU exactly 0.5 (suppressed only with >=), a box clipped to width 0
+    // (dropped at min size 0), a box past the frame's edge (clipped to the frame).
+    RetinaNetConfig c = exactBoxConfig(1);
+    SyntheticHead exact = exactBoxHead(1, {{2, 2, 0, 0.9f, Vec4f(0, 0, 30, 10)}, {3, 2, 0, 0.8f, Vec4f(10, 0, 40, 10)},
+                                           {0, 5, 0, 0.7f, Vec4f(-30, 40, -2, 50)}, {6, 6, 0, 0.6f, Vec4f(40, 40, 70, 60)}});
+    exact.frames = {FrameInfo(Size(30, 30), 2.0, 2.0)};
+    for (bool inclusive : {false, true})
+        for (float minSize : {-1.f, 0.f})
+            for (int space : {CLIP_SPACE_NETWORK, CLIP_SPACE_FRAME})
+            {
+                c.selection.nmsInclusive = inclusive;
+                c.selection.minBoxSize = minSize;
+                c.boxCoding.clipSpace = space;
+                Decoded cpu = expectSameAsCpu(c, exact, format("exact boxes, inclusive %d, min size %g, space %d",
+                                                                inclusive, minSize, space));
+                EXPECT_EQ(cpu.dets[0].size(), 4u - (inclusive ? 1 : 0) - (minSize >= 0 ? 1 : 0));
+            }
 }
 
 TEST(DnnRetinaNet_Cuda, non_finite_values_match_cpu)

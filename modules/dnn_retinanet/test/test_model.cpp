@@ -251,6 +251,119 @@ TEST(DnnRetinaNet_DecodeLayer, never_writes_past_its_output_rows)
     EXPECT_EQ(memory[(999) * 7 + 2], all[0][999].score) << "the best 1000 are kept";
 }
 
+TEST(DnnRetinaNet_Model, detectron_preset_gives_frame_space_boxes_for_any_scale)
+{
+    // The detectron preset clips and suppresses in frame pixels (clip_space: frame): detect() must
+    // return what the decoder gives for the raw heads with the frame and Detectron1's im_scale (the
+    // nominal resize factor, not the ratio of the rounded sizes). The tiny export ends at the
+    // logits, so the preset's activation is switched back to sigmoid, as doc/config.md says.
+    RetinaNetConfig c = RetinaNetConfig::preset("detectron");
+    const RetinaNetConfig tiny = RetinaNetConfig::load(tinyConfig());
+    c.numClasses = tiny.numClasses;
+    c.outputs = tiny.outputs;
+    c.scoring.activation = SCORE_SIGMOID;
+    c.preprocess = tiny.preprocess; // keep_ratio 256 / 512, what the tiny model was made for
+    const std::string path = ::testing::TempDir() + "/detectron_tiny.yml";
+    c.save(path);
+    RetinaNetDetectionModel model(tinyModel(), path);
+    dnn::Net raw = dnn::readNet(tinyModel());
+    const std::vector<std::string> names = raw.getUnconnectedOutLayersNames();
+    RetinaNetConfig network = c;
+    network.boxCoding.clipSpace = CLIP_SPACE_NETWORK;
+
+    int differs = 0;
+    for (const Size& fs : {Size(320, 256), Size(500, 375), Size(207, 413), Size(1100, 300)})
+    {
+        SCOPED_TRACE(format("frame %dx%d", fs.width, fs.height));
+        Mat frame = syntheticFrame(fs, 11 + fs.width);
+        std::vector<Detection> got;
+        model.detect(frame, got);
+        ASSERT_GT(got.size(), 0u);
+
+        // Expected: the raw heads of the same blob, decoded with the frame and im_scale.
+        Mat blob;
+        LetterboxInfo info;
+        blobFromFrame(frame, c.preprocess, blob, info);
+        const double s = std::min(256.0 / std::min(fs.width, fs.height), 512.0 / std::max(fs.width, fs.height));
+        raw.setInput(blob);
+        std::vector<Mat> outs;
+        raw.forward(outs, names);
+        const Size input(blob.size[3], blob.size[2]);
+        std::vector<std::vector<Detection> > expected;
+        RetinaNetDecoder::create(c)->decode(outs, names, input, {info.imageSize}, {FrameInfo(fs, s, s)}, expected);
+        EXPECT_TRUE(sameDetections(expected[0], got, 1e-6, 0.99999));
+        ASSERT_EQ(expected[0].size(), got.size());
+        for (size_t i = 0; i < got.size(); i++)
+        {
+            EXPECT_LE(cv::norm(got[i].box - expected[0][i].box, NORM_INF), 1e-3) << i;
+            // clip_tiled_boxes: [0, W - 1] x [0, H - 1] of the frame
+            EXPECT_GE(got[i].box[0], 0.f);
+            EXPECT_LE(got[i].box[2], fs.width - 1.f);
+            EXPECT_LE(got[i].box[3], fs.height - 1.f);
+        }
+
+        // Clipping and suppressing in network pixels, then mapping to the frame, is not the same.
+        std::vector<std::vector<Detection> > old;
+        RetinaNetDecoder::create(network)->decode(outs, names, input, {info.imageSize}, old);
+        bool same = old[0].size() == got.size();
+        for (size_t i = 0; same && i < got.size(); i++)
+        {
+            const Vec4f mapped(old[0][i].box[0] * fs.width / info.imageSize.width,
+                               old[0][i].box[1] * fs.height / info.imageSize.height,
+                               old[0][i].box[2] * fs.width / info.imageSize.width,
+                               old[0][i].box[3] * fs.height / info.imageSize.height);
+            same = cv::norm(mapped - got[i].box, NORM_INF) <= 1e-3;
+        }
+        differs += same ? 0 : 1;
+    }
+    EXPECT_GE(differs, 3) << "every frame that is resized gives other boxes in frame space";
+
+    // A batch equals the single calls: two frames of different sizes and scales that resize to the
+    // same 341x256 image (so the padded input, hence the heads, are the same as alone).
+    std::vector<Mat> frames = {syntheticFrame(Size(500, 375), 21), syntheticFrame(Size(400, 300), 22)};
+    std::vector<std::vector<Detection> > batch;
+    model.detectBatch(frames, batch);
+    for (int i = 0; i < 2; i++)
+    {
+        std::vector<Detection> single;
+        model.detect(frames[i], single);
+        EXPECT_TRUE(sameDetections(single, batch[i], 1e-5, 0.9999)) << "frame " << i;
+    }
+}
+
+TEST(DnnRetinaNet_DecodeLayer, frame_space_rows_are_normalised_by_the_frame)
+{
+    // clip_space: frame with frames set: the boxes are frame pixels, the rows divide them by the
+    // frame size, so row * frame size is the frame box as in network space.
+    RetinaNetConfig c = exactBoxConfig(1);
+    c.boxCoding.clipSpace = CLIP_SPACE_FRAME;
+    SyntheticHead h = exactBoxHead(1, {{3, 3, 0, 0.9f, Vec4f(10, 12, 30, 36)}});
+    RetinaNetDecodeLayer layer(RetinaNetDecodeLayer::makeParams(c, "decode"));
+    std::vector<Mat> inputs = {h.outputs[0], h.outputs[1], Mat(std::vector<int>{1, 3, 64, 64}, CV_32F, Scalar(0))};
+    std::vector<dnn::MatShape> inShapes, outShapes, internals;
+    for (const Mat& m : inputs) inShapes.push_back(dnn::MatShape(m.size.p, m.size.p + m.dims));
+    layer.getMemoryShapes(inShapes, 1, outShapes, internals);
+    std::vector<Mat> outputs(1, Mat(outShapes[0], CV_32F)), none;
+
+    layer.setNextImageSizes({Size(64, 48)});
+    layer.setNextFrames({FrameInfo(Size(32, 24), 2.0, 2.0)});
+    layer.forward(inputs, outputs, none);
+    const float* r = outputs[0].ptr<float>();
+    EXPECT_EQ(Vec4f(r[3], r[4], r[5], r[6]), Vec4f(5.f / 32, 6.f / 24, 15.f / 32, 18.f / 24));
+    ASSERT_EQ(layer.lastDetections().size(), 1u);
+    ASSERT_EQ(layer.lastDetections()[0].size(), 1u);
+    EXPECT_EQ(layer.lastDetections()[0][0].box, Vec4f(5, 6, 15, 18)) << "the frame box, exactly";
+
+    // The frames hold for one forward: then the frame is the image again, scale 1.
+    layer.setNextImageSizes({Size(64, 48)});
+    layer.forward(inputs, outputs, none);
+    EXPECT_EQ(Vec4f(r[3], r[4], r[5], r[6]), Vec4f(10.f / 64, 12.f / 48, 30.f / 64, 36.f / 48));
+    EXPECT_EQ(layer.lastDetections()[0][0].box, Vec4f(10, 12, 30, 36));
+
+    layer.setNextFrames({FrameInfo(Size(32, 24), 2.0, 2.0), FrameInfo(Size(32, 24), 2.0, 2.0)});
+    EXPECT_CV_ERROR(layer.forward(inputs, outputs, none), "2 frames set for a batch of 1");
+}
+
 TEST(DnnRetinaNet_Model, cuda_request_without_cuda_runs_on_cpu)
 {
     RetinaNetDetectionModel model(tinyModel(), tinyConfig());

@@ -92,11 +92,51 @@ DNN_RETINANET_HD void clipBox(float* b, float maxX, float maxY)
     b[3] = minf(maxf(b[3], 0.f), maxY);
 }
 
+//! Network-input to frame pixels, input = frame * scale: Detectron1's `pred_boxes /= im_scale` (float32).
+DNN_RETINANET_HD void toFrame(float* b, float scaleX, float scaleY)
+{
+    b[0] /= scaleX;
+    b[1] /= scaleY;
+    b[2] /= scaleX;
+    b[3] /= scaleY;
+}
+
+//! mmdetection's min_bbox_size test, in frame pixels: (x2 - x1) / scaleX > m and (y2 - y1) / scaleY > m
+//! (scale 1 for a box already in frame pixels).
+DNN_RETINANET_HD bool largerThan(const float* b, float scaleX, float scaleY, float m)
+{
+    return (b[2] - b[0]) / scaleX > m && (b[3] - b[1]) / scaleY > m;
+}
+
 DNN_RETINANET_HD bool isFiniteBox(const float* b)
 {
     // x - x is 0 for finite x and NaN for +-Inf / NaN.
     const float s = (b[0] - b[0]) + (b[1] - b[1]) + (b[2] - b[2]) + (b[3] - b[3]);
     return s == 0.f;
+}
+
+//! Why prepareForNms() drops a box.
+enum PrepareResult { BOX_READY = 0, BOX_NOT_FINITE = 1, BOX_TOO_SMALL = 2 };
+
+/** What happens to a decoded box of an image between decoding and NMS, the same on the CPU and
+ *  CUDA: mapped to the frame (clip_space: frame; the min-size test then uses scale 1), dropped when
+ *  not finite, clipped to [0, clipX] x [0, clipY] (clip before NMS), dropped when its width or height
+ *  is not > minBoxSize in frame pixels (when filtering). */
+DNN_RETINANET_HD int prepareForNms(float* b, bool frameSpace, float scaleX, float scaleY, bool clip, float clipX,
+                                   float clipY, bool minSizeFilter, float minBoxSize)
+{
+    if (frameSpace)
+    {
+        toFrame(b, scaleX, scaleY);
+        scaleX = scaleY = 1.f;
+    }
+    if (!isFiniteBox(b))
+        return BOX_NOT_FINITE;
+    if (clip)
+        clipBox(b, clipX, clipY);
+    if (minSizeFilter && !largerThan(b, scaleX, scaleY, minBoxSize))
+        return BOX_TOO_SMALL;
+    return BOX_READY;
 }
 
 DNN_RETINANET_HD float boxArea(const float* a, float plusOne)
@@ -119,6 +159,13 @@ DNN_RETINANET_HD float iouWithAreas(const float* a, float areaA, const float* b,
 DNN_RETINANET_HD float iou(const float* a, const float* b, float plusOne)
 {
     return iouWithAreas(a, boxArea(a, plusOne), b, boxArea(b, plusOne), plusOne);
+}
+
+//! The NMS test: IoU > threshold (torchvision, detectron2, mmdetection, ODTK, AP-loss) or, with
+//! @p inclusive, IoU >= threshold (Detectron1's cython_nms: `if ovr >= thresh`).
+DNN_RETINANET_HD bool suppresses(float iou, float threshold, bool inclusive)
+{
+    return inclusive ? iou >= threshold : iou > threshold;
 }
 
 }}}

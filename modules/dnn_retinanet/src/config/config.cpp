@@ -83,6 +83,12 @@ void RetinaNetConfig::validate() const
         fail("invalid 'box_coding.clip'");
     if (boxCoding.clipTarget != CLIP_TO_IMAGE && boxCoding.clipTarget != CLIP_TO_INPUT)
         fail("invalid 'box_coding.clip_target'");
+    if (!finite(boxCoding.clipMaxOffset))
+        fail("'box_coding.clip_max_offset' must be finite");
+    if (boxCoding.clipSpace != CLIP_SPACE_NETWORK && boxCoding.clipSpace != CLIP_SPACE_FRAME)
+        fail("invalid 'box_coding.clip_space'");
+    if (boxCoding.clipSpace == CLIP_SPACE_FRAME && boxCoding.clipTarget != CLIP_TO_IMAGE)
+        fail("'box_coding.clip_space: frame' clips to the original frame: it needs 'box_coding.clip_target: image'");
 
     if (scoring.activation < SCORE_SIGMOID || scoring.activation > SCORE_SOFTMAX)
         fail("invalid 'scoring.activation'");
@@ -106,6 +112,8 @@ void RetinaNetConfig::validate() const
         fail("invalid 'selection.order'");
     if (!(selection.nmsThreshold > 0.f && selection.nmsThreshold <= 1.f))
         fail(format("'selection.nms_threshold' must be in (0, 1] (got %g)", selection.nmsThreshold));
+    if (!finite(selection.minBoxSize))
+        fail(format("'selection.min_box_size' must be finite (negative: no filter; got %g)", selection.minBoxSize));
 
     if (outputs.layout < LAYOUT_PER_LEVEL_NCHW || outputs.layout > LAYOUT_PER_LEVEL_NHWC)
         fail("invalid 'outputs.layout'");

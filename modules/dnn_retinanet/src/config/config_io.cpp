@@ -28,6 +28,7 @@ const EnumNames& plusOneNames()       { static const EnumNames n = {{"none", PLU
 const EnumNames& clampNames()         { static const EnumNames n = {{"none", DELTA_CLAMP_NONE}, {"upper", DELTA_CLAMP_UPPER}, {"symmetric", DELTA_CLAMP_SYMMETRIC}}; return n; }
 const EnumNames& clipNames()          { static const EnumNames n = {{"none", CLIP_NONE}, {"before_nms", CLIP_BEFORE_NMS}, {"after_nms", CLIP_AFTER_NMS}}; return n; }
 const EnumNames& clipTargetNames()    { static const EnumNames n = {{"image", CLIP_TO_IMAGE}, {"input", CLIP_TO_INPUT}}; return n; }
+const EnumNames& clipSpaceNames()     { static const EnumNames n = {{"network", CLIP_SPACE_NETWORK}, {"frame", CLIP_SPACE_FRAME}}; return n; }
 const EnumNames& activationNames()    { static const EnumNames n = {{"sigmoid", SCORE_SIGMOID}, {"probability", SCORE_PROBABILITY}, {"fl_star", SCORE_FL_STAR}, {"softmax", SCORE_SOFTMAX}}; return n; }
 const EnumNames& selectOrderNames()   { static const EnumNames n = {{"threshold_then_topk", SELECT_THRESHOLD_THEN_TOPK}, {"topk_then_threshold", SELECT_TOPK_THEN_THRESHOLD}}; return n; }
 const EnumNames& layoutNames()        { static const EnumNames n = {{"per_level_nchw", LAYOUT_PER_LEVEL_NCHW}, {"concatenated", LAYOUT_CONCATENATED}, {"per_level_nhwc", LAYOUT_PER_LEVEL_NHWC}}; return n; }
@@ -289,6 +290,7 @@ void readBoxCoding(Section s, BoxCodingConfig& b)
     s.enumeration("clip", b.clip, clipNames());
     s.enumeration("clip_target", b.clipTarget, clipTargetNames());
     s.real("clip_max_offset", b.clipMaxOffset);
+    s.enumeration("clip_space", b.clipSpace, clipSpaceNames());
     s.finish();
 }
 
@@ -309,9 +311,11 @@ void readSelection(Section s, SelectionConfig& c)
     s.enumeration("order", c.order, selectOrderNames());
     s.integer("topk_per_level", c.topkPerLevel);
     s.real("nms_threshold", c.nmsThreshold);
+    s.boolean("nms_inclusive", c.nmsInclusive);
     s.boolean("class_agnostic_nms", c.classAgnosticNms);
     s.boolean("nms_plus_one", c.nmsPlusOne);
     s.integer("max_detections", c.maxDetections);
+    s.real("min_box_size", c.minBoxSize);
     s.finish();
 }
 
@@ -492,6 +496,7 @@ void RetinaNetConfig::write(FileStorage& fs) const
     fs << "clip" << enumName(clipNames(), boxCoding.clip, "box_coding.clip");
     fs << "clip_target" << enumName(clipTargetNames(), boxCoding.clipTarget, "box_coding.clip_target");
     fs << "clip_max_offset" << boxCoding.clipMaxOffset;
+    fs << "clip_space" << enumName(clipSpaceNames(), boxCoding.clipSpace, "box_coding.clip_space");
     fs << "}";
 
     fs << "scoring" << "{";
@@ -507,9 +512,11 @@ void RetinaNetConfig::write(FileStorage& fs) const
     fs << "order" << enumName(selectOrderNames(), selection.order, "selection.order");
     fs << "topk_per_level" << selection.topkPerLevel;
     fs << "nms_threshold" << selection.nmsThreshold;
+    fs << "nms_inclusive" << (selection.nmsInclusive ? "true" : "false");
     fs << "class_agnostic_nms" << (selection.classAgnosticNms ? "true" : "false");
     fs << "nms_plus_one" << (selection.nmsPlusOne ? "true" : "false");
     fs << "max_detections" << selection.maxDetections;
+    fs << "min_box_size" << selection.minBoxSize;
     fs << "}";
 
     fs << "outputs" << "{";

@@ -210,6 +210,14 @@ public:
                 const std::vector<std::string>& names, Size inputSize, const std::vector<Size>& imageSizes,
                 void* cudaStream, std::vector<std::vector<Detection> >& detections) CV_OVERRIDE
     {
+        decode(deviceOutputs, shapes, names, inputSize, imageSizes, std::vector<FrameInfo>(), cudaStream, detections);
+    }
+
+    void decode(const std::vector<const float*>& deviceOutputs, const std::vector<std::vector<int> >& shapes,
+                const std::vector<std::string>& names, Size inputSize, const std::vector<Size>& imageSizes,
+                const std::vector<FrameInfo>& frames, void* cudaStream,
+                std::vector<std::vector<Detection> >& detections) CV_OVERRIDE
+    {
         if (deviceOutputs.size() != shapes.size())
             CV_Error(Error::StsBadArg, format("dnn_retinanet: %d device outputs but %d shapes",
                                               (int)deviceOutputs.size(), (int)shapes.size()));
@@ -235,11 +243,18 @@ public:
             headers[i] = Mat((int)s.size(), s.data(), CV_32F, const_cast<float*>(deviceOutputs[i]));
         }
         DeviceScope scope(device_);
-        run(headers, names, inputSize, imageSizes, static_cast<cudaStream_t>(cudaStream), detections);
+        run(headers, names, inputSize, imageSizes, frames, static_cast<cudaStream_t>(cudaStream), detections);
     }
 
     void decodeHost(InputArrayOfArrays outputs, const std::vector<std::string>& names, Size inputSize,
                     const std::vector<Size>& imageSizes, std::vector<std::vector<Detection> >& detections) CV_OVERRIDE
+    {
+        decodeHost(outputs, names, inputSize, imageSizes, std::vector<FrameInfo>(), detections);
+    }
+
+    void decodeHost(InputArrayOfArrays outputs, const std::vector<std::string>& names, Size inputSize,
+                    const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames,
+                    std::vector<std::vector<Detection> >& detections) CV_OVERRIDE
     {
         std::vector<Mat> mats;
         outputs.getMatVector(mats);
@@ -268,7 +283,7 @@ public:
                                                      cudaMemcpyHostToDevice, ownStream_));
             pointers[i] = reinterpret_cast<const float*>(base + offsets[i]);
         }
-        decode(pointers, shapes, names, inputSize, imageSizes, ownStream_, detections);
+        decode(pointers, shapes, names, inputSize, imageSizes, frames, ownStream_, detections);
     }
 
     const RetinaNetConfig& getConfig() const CV_OVERRIDE { return config_; }
@@ -277,7 +292,8 @@ public:
 
 private:
     void run(const std::vector<Mat>& headers, const std::vector<std::string>& names, const Size& inputSize,
-             const std::vector<Size>& imageSizes, cudaStream_t stream, std::vector<std::vector<Detection> >& detections);
+             const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames, cudaStream_t stream,
+             std::vector<std::vector<Detection> >& detections);
 
     RetinaNetConfig config_;
     AnchorGenerator anchors_;
@@ -296,11 +312,11 @@ private:
 };
 
 void CudaDecoderImpl::run(const std::vector<Mat>& headers, const std::vector<std::string>& names, const Size& inputSize,
-                          const std::vector<Size>& imageSizes, cudaStream_t stream,
+                          const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames, cudaStream_t stream,
                           std::vector<std::vector<Detection> >& detections)
 {
-    // Same binding, grids, thresholds, box parameters and clip bounds as the CPU decoder.
-    makeDecodePlan(config_, anchors_, scoring_, headers, names, inputSize, imageSizes, plan_);
+    // Same binding, grids, thresholds, box parameters, clip bounds and frame scales as the CPU decoder.
+    makeDecodePlan(config_, anchors_, scoring_, headers, names, inputSize, imageSizes, frames, plan_);
     const int N = plan_.batch, L = plan_.numLevels, A = plan_.numAnchors, K = plan_.numClasses;
     const bool softmax = scoring_.isSoftmax();
     const SelectionConfig& sel = config_.selection;
@@ -323,7 +339,11 @@ void CudaDecoderImpl::run(const std::vector<Mat>& headers, const std::vector<std
     p.beta = config_.scoring.beta;
     p.box = plan_.box;
     p.clip = config_.boxCoding.clip;
+    p.frameSpace = plan_.frameSpace ? 1 : 0;
+    p.minSizeFilter = plan_.minSizeFilter ? 1 : 0;
+    p.minBoxSize = plan_.minBoxSize;
     p.nmsThreshold = sel.nmsThreshold;
+    p.nmsInclusive = sel.nmsInclusive ? 1 : 0;
     p.nmsPlusOne = sel.nmsPlusOne ? 1 : 0;
     p.agnostic = sel.classAgnosticNms ? 1 : 0;
     p.topk = sel.topkPerLevel;
@@ -411,7 +431,7 @@ void CudaDecoderImpl::run(const std::vector<Mat>& headers, const std::vector<std
     const size_t reportInts = 2 * (size_t)G + 2 * (size_t)N;      // candCount, selCount, nonFinite, outCount
     const size_t zeroInts = reportInts + N + G + (size_t)G * gpu::kRadixBins;
     const size_t oInts = dl.take(sizeof(int) * (zeroInts + 2 * (size_t)G + 2 * (size_t)N));
-    const size_t metaFloats = 4 * (size_t)L * A + 2 * (size_t)N;
+    const size_t metaFloats = 4 * (size_t)L * A + 4 * (size_t)N; // cell anchors | clipMax | frameScale
     const size_t oMeta = dl.take(sizeof(float) * metaFloats);
     const size_t outBytes = sizeof(gpu::OutputDetection) * (size_t)N * p.outCap;
     const size_t oOut = dl.take(outBytes);
@@ -454,6 +474,7 @@ void CudaDecoderImpl::run(const std::vector<Mat>& headers, const std::vector<std
     float* meta = reinterpret_cast<float*>(d + oMeta);
     p.cellAnchors = meta;
     p.clipMax = meta + 4 * (size_t)L * A;
+    p.frameScale = p.clipMax + 2 * (size_t)N;
     p.out = reinterpret_cast<gpu::OutputDetection*>(d + oOut);
     p.sortTemp = d + oTemp;
     p.sortTempBytes = tempBytes;
@@ -474,6 +495,8 @@ void CudaDecoderImpl::run(const std::vector<Mat>& headers, const std::vector<std
     {
         hostMeta[4 * (size_t)L * A + 2 * n] = plan_.clipMax[n][0];
         hostMeta[4 * (size_t)L * A + 2 * n + 1] = plan_.clipMax[n][1];
+        hostMeta[4 * (size_t)L * A + 2 * (size_t)N + 2 * n] = plan_.frameScale[n][0];
+        hostMeta[4 * (size_t)L * A + 2 * (size_t)N + 2 * n + 1] = plan_.frameScale[n][1];
     }
 
     // Queue everything; on any failure wait for what was queued (it uses the pinned buffer).

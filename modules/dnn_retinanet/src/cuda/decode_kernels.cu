@@ -10,8 +10,8 @@
 //  2. select    exact top-k per segment: 11-bit radix select over the keys (6 histogram passes at
 //               most) finds the k-th largest key; gather keeps the keys >= it (exactly k).
 //  3. sort      segmented radix sort of the <= k keys per segment, descending.
-//  4. decode    box, clip, label for each survivor, written level after level per image, so that
-//               an image's slots are ordered by (level, raw desc, index asc).
+//  4. decode    box, frame mapping, clip, size filter, label for each survivor, written level after
+//               level per image, so that an image's slots are ordered by (level, raw desc, index asc).
 //  5. NMS order stable segmented sort per image on (label, raw desc): ties keep the slot order,
 //               i.e. (level, index) asc = the CPU's `order`.
 //  6. NMS       greedy per (image, label) group, one block per group, exact.
@@ -406,7 +406,9 @@ __global__ void __launch_bounds__(kThreads) gatherTopkKernel(const __grid_consta
 // 4. Decoding of the survivors (sorted by key, so raw desc then index asc inside a level), written
 // to the image's slots level after level: slot order = (level asc, raw desc, index asc). Box math
 // is box_math.hpp's, the anchor is AnchorGenerator::anchorAt's expression (no FMA: --fmad=false).
-// Non-finite boxes are counted and get keys that sort after every valid box (never kept).
+// What happens before NMS (frame mapping, clip, min size) is prepareForNms(), as on the CPU.
+// Non-finite boxes are counted; they and boxes under the minimum size get keys that sort after
+// every valid box (never kept).
 __global__ void __launch_bounds__(kThreads) decodeBoxesKernel(const __grid_constant__ DecodeParams p,
                                                               const unsigned long long* sortedKeys)
 {
@@ -456,16 +458,16 @@ __global__ void __launch_bounds__(kThreads) decodeBoxesKernel(const __grid_const
         boxmath::decodeBox(p.box, anchor, deltas, b);
 
         const int pos = imageBase + before + r;
-        const bool finite = boxmath::isFiniteBox(b);
-        if (!finite)
+        const int ready = boxmath::prepareForNms(b, p.frameSpace != 0, p.frameScale[2 * n], p.frameScale[2 * n + 1],
+                                                 p.clip == kClipBeforeNms, p.clipMax[2 * n], p.clipMax[2 * n + 1],
+                                                 p.minSizeFilter != 0, p.minBoxSize);
+        if (ready == boxmath::BOX_NOT_FINITE)
             atomicAdd(p.nonFinite + n, 1);
-        else if (p.clip == kClipBeforeNms)
-            boxmath::clipBox(b, p.clipMax[2 * n], p.clipMax[2 * n + 1]);
         reinterpret_cast<float4*>(p.recBox)[pos] = make_float4(b[0], b[1], b[2], b[3]);
         p.recRaw[pos] = raw;
         p.recLabel[pos] = (int)label;
         const unsigned long long rawDesc = (unsigned long long)(~rawBits); // ascending = raw descending
-        const unsigned long long groupLabel = finite ? (p.agnostic ? 0ull : label) : invalidLabel;
+        const unsigned long long groupLabel = ready == boxmath::BOX_READY ? (p.agnostic ? 0ull : label) : invalidLabel;
         p.nmsKeys[0][pos] = (groupLabel << 32) | rawDesc;
         p.nmsVals[0][pos] = pos;
         p.finKeys[0][pos] = kNotKeptBit | rawDesc; // NMS clears the bit of kept boxes
@@ -478,9 +480,9 @@ __global__ void __launch_bounds__(kThreads) decodeBoxesKernel(const __grid_const
 // The group is contiguous in the NMS order (label, raw desc, level, index), which is the CPU's
 // (label, score desc, raw desc, order) because every score activation is non-decreasing in raw
 // (sigmoid, FL* with gamma > 0, identity). Box i, in that order, is kept when no kept box before it
-// has IoU(kept, i) > threshold: each kept box, in order, flags the later boxes it suppresses, and
-// a flagged box is skipped. This is nonMaximumSuppression() of nms/nms.cpp exactly (same IoU
-// function, same argument order).
+// has IoU(kept, i) > threshold (>= with nmsInclusive): each kept box, in order, flags the later
+// boxes it suppresses, and a flagged box is skipped. This is nonMaximumSuppression() of nms/nms.cpp
+// exactly (same IoU function, same argument order, same boxmath::suppresses test).
 __device__ __forceinline__ int lowerBoundLabel(const unsigned long long* keys, int lo, int hi, unsigned int label)
 {
     while (lo < hi)
@@ -522,6 +524,7 @@ __global__ void nmsKernel(const __grid_constant__ DecodeParams p, const unsigned
     }
     __syncthreads();
     const float e = p.nmsPlusOne ? 1.f : 0.f, thr = p.nmsThreshold;
+    const bool inclusive = p.nmsInclusive != 0;
     int kept = 0;
     for (int i = 0; i < m; ++i)
     {
@@ -541,7 +544,7 @@ __global__ void nmsKernel(const __grid_constant__ DecodeParams p, const unsigned
                 continue;
             const float4 bj = boxes[j];
             const float cand[4] = {bj.x, bj.y, bj.z, bj.w};
-            if (boxmath::iou(keptBox, cand, e) > thr)
+            if (boxmath::suppresses(boxmath::iou(keptBox, cand, e), thr, inclusive))
                 removed[j] = 1;
         }
         __syncthreads();

@@ -77,7 +77,11 @@ struct DecodeParams
     float gamma, beta;             //!< FL*
     boxmath::BoxCoderParams box;
     int clip;                      //!< ClipMode
+    int frameSpace;                //!< clip_space: frame (boxes divided by frameScale after decoding)
+    int minSizeFilter;             //!< drop boxes whose frame width or height is not > minBoxSize
+    float minBoxSize;
     float nmsThreshold;
+    int nmsInclusive;              //!< suppress at IoU >= threshold instead of >
     int nmsPlusOne, agnostic;
     int topk;                      //!< <= 0: keep every candidate
     int maxDetections;             //!< <= 0: unlimited
@@ -92,7 +96,8 @@ struct DecodeParams
 
     // --- uploaded per call
     const float* cellAnchors;      //!< 4 floats per cell anchor, levels one after the other
-    const float* clipMax;          //!< 2 floats per image: upper clip bound (x, y)
+    const float* clipMax;          //!< 2 floats per image: upper clip bound (x, y), in the clip space
+    const float* frameScale;       //!< 2 floats per image: input = frame * scale (1, 1 without frames)
 
     // --- scratch (segment g = image * numLevels + level)
     unsigned long long* cand;      //!< candidate keys, candPerImage per image, pairs per level
@@ -131,7 +136,7 @@ size_t sortTempBytes(const DecodeParams& p);
 
 /** Queues the whole decode on @p stream (a cudaStream_t): scan, top-k, decoding, NMS, output.
  *  Zeroing of the counters (candCount ... outCount, selCount and hist, laid out by the caller) and
- *  the upload of cellAnchors / clipMax must be queued before. Returns a cudaError_t (0: success);
+ *  the upload of cellAnchors / clipMax / frameScale must be queued before. Returns a cudaError_t (0: success);
  *  nothing is synchronised. */
 int enqueueDecode(const DecodeParams& p, void* stream);
 

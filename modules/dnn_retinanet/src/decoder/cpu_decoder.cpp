@@ -58,7 +58,14 @@ public:
     void decode(InputArrayOfArrays outputs, const std::vector<std::string>& outputNames, const Size& inputSize,
                 const std::vector<Size>& imageSizes, std::vector<std::vector<Detection> >& detections) CV_OVERRIDE
     {
-        run(outputs, outputNames, inputSize, imageSizes);
+        decode(outputs, outputNames, inputSize, imageSizes, std::vector<FrameInfo>(), detections);
+    }
+
+    void decode(InputArrayOfArrays outputs, const std::vector<std::string>& outputNames, const Size& inputSize,
+                const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames,
+                std::vector<std::vector<Detection> >& detections) CV_OVERRIDE
+    {
+        run(outputs, outputNames, inputSize, imageSizes, frames);
         detections.resize(plan_.batch);
         for (int n = 0; n < plan_.batch; n++)
         {
@@ -78,7 +85,14 @@ public:
     void decodeToBlob(InputArrayOfArrays outputs, const std::vector<std::string>& outputNames, const Size& inputSize,
                       const std::vector<Size>& imageSizes, OutputArray blob) CV_OVERRIDE
     {
-        run(outputs, outputNames, inputSize, imageSizes);
+        decodeToBlob(outputs, outputNames, inputSize, imageSizes, std::vector<FrameInfo>(), blob);
+    }
+
+    void decodeToBlob(InputArrayOfArrays outputs, const std::vector<std::string>& outputNames, const Size& inputSize,
+                      const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames,
+                      OutputArray blob) CV_OVERRIDE
+    {
+        run(outputs, outputNames, inputSize, imageSizes, frames);
         int total = 0;
         for (int n = 0; n < plan_.batch; n++) total += (int)keep_[n].size();
         const int sz[] = {1, 1, total, 7};
@@ -118,10 +132,10 @@ private:
     struct WorkItem { int image, level; size_t begin, end; };
 
     void run(InputArrayOfArrays outputsArr, const std::vector<std::string>& names, const Size& inputSize,
-             const std::vector<Size>& imageSizes)
+             const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames)
     {
         outputsArr.getMatVector(outputs_);
-        makeDecodePlan(config_, anchors_, scoring_, outputs_, names, inputSize, imageSizes, plan_);
+        makeDecodePlan(config_, anchors_, scoring_, outputs_, names, inputSize, imageSizes, frames, plan_);
         const int N = plan_.batch, L = plan_.numLevels;
 
         // 1. Work items: chunks of every (image, level) block.
@@ -300,7 +314,8 @@ private:
     }
 
     /** One image's per-level top-k lists as NMS input: each level's survivors come out of their heap
-     *  best first, and a box is decoded (and clipped before NMS if configured) only when taken. */
+     *  best first, and a box is decoded (mapped to the frame, clipped before NMS and size-filtered,
+     *  as configured) only when taken. */
     class LevelLists CV_FINAL : public NmsLists
     {
     public:
@@ -329,13 +344,16 @@ private:
             const Candidate c = takeBest(d_.levelCandidates_[g], d_.heapSize_[g]);
             ScoredBox b = keys;
             decodeCandidateBox(d_.plan_, d_.anchors_, n_, l, c.index, &b.box[0]);
-            if (!boxmath::isFiniteBox(&b.box[0]))
+            const DecodePlan& p = d_.plan_;
+            const int ready = boxmath::prepareForNms(&b.box[0], p.frameSpace, p.frameScale[n_][0], p.frameScale[n_][1],
+                                                     d_.config_.boxCoding.clip == CLIP_BEFORE_NMS, p.clipMax[n_][0],
+                                                     p.clipMax[n_][1], p.minSizeFilter, p.minBoxSize);
+            if (ready != boxmath::BOX_READY)
             {
-                d_.nonFinite_[g]++;
+                if (ready == boxmath::BOX_NOT_FINITE)
+                    d_.nonFinite_[g]++;
                 return nullptr;
             }
-            if (d_.config_.boxCoding.clip == CLIP_BEFORE_NMS)
-                boxmath::clipBox(&b.box[0], d_.plan_.clipMax[n_][0], d_.plan_.clipMax[n_][1]);
             std::vector<ScoredBox>& boxes = d_.levelBoxes_[g];
             CV_DbgAssert(boxes.size() < boxes.capacity()); // reserved: kept pointers stay valid
             boxes.push_back(b);
@@ -361,7 +379,7 @@ private:
             levelBoxes_[n * L + l].reserve(heapSize_[n * L + l]);
         }
         LevelLists lists(*this, n);
-        nonMaximumSuppression(lists, plan_.numClasses, s.nmsThreshold, s.classAgnosticNms, s.nmsPlusOne,
+        nonMaximumSuppression(lists, plan_.numClasses, s.nmsThreshold, s.nmsInclusive, s.classAgnosticNms, s.nmsPlusOne,
                               s.maxDetections, keep_[n], nmsScratch_[n]);
         if (clip == CLIP_AFTER_NMS)
         {

@@ -22,7 +22,8 @@ boxmath::BoxCoderParams boxCoderParams(const BoxCodingConfig& c)
 
 void makeDecodePlan(const RetinaNetConfig& config, const AnchorGenerator& anchors, const ScoreTransform& scoring,
                     const std::vector<Mat>& outputs, const std::vector<std::string>& names,
-                    const Size& inputSize, const std::vector<Size>& imageSizes, DecodePlan& plan)
+                    const Size& inputSize, const std::vector<Size>& imageSizes,
+                    const std::vector<FrameInfo>& frames, DecodePlan& plan)
 {
     std::vector<MatShape> shapes(outputs.size());
     for (size_t i = 0; i < outputs.size(); i++)
@@ -69,10 +70,33 @@ void makeDecodePlan(const RetinaNetConfig& config, const AnchorGenerator& anchor
         plan.rawThresholds[l] = scoring.isSoftmax() ? t : scoring.rawThreshold(t, config.selection.thresholdInclusive);
     }
     plan.box = boxCoderParams(config.boxCoding);
+
+    // Frames: where each image came from. Without them the frame is the valid image, scale 1.
+    if (!frames.empty() && (int)frames.size() != plan.batch)
+        CV_Error(Error::StsBadArg, format("dnn_retinanet: %d frames given for a batch of %d", (int)frames.size(), plan.batch));
+    for (size_t n = 0; n < frames.size(); n++)
+    {
+        const FrameInfo& f = frames[n];
+        const float sx = (float)f.scaleX, sy = (float)f.scaleY;
+        if (f.frameSize.width <= 0 || f.frameSize.height <= 0 || !(sx > 0) || !(sy > 0) || !std::isfinite(sx) ||
+            !std::isfinite(sy))
+            CV_Error(Error::StsBadArg, format("dnn_retinanet: frame %d has size %dx%d and scale (%g, %g): the size and "
+                                              "the scale must be positive (and the scale finite)", (int)n,
+                                              f.frameSize.width, f.frameSize.height, f.scaleX, f.scaleY));
+    }
+    plan.frameSpace = config.boxCoding.clipSpace == CLIP_SPACE_FRAME;
+    plan.minSizeFilter = config.selection.minBoxSize >= 0.f;
+    plan.minBoxSize = config.selection.minBoxSize;
+    plan.frameScale.resize(plan.batch);
     plan.clipMax.resize(plan.batch);
     for (int n = 0; n < plan.batch; n++)
     {
-        const Size s = config.boxCoding.clipTarget == CLIP_TO_INPUT ? inputSize : plan.imageSizes[n];
+        plan.frameScale[n] = frames.empty() ? Vec2f(1.f, 1.f) : Vec2f((float)frames[n].scaleX, (float)frames[n].scaleY);
+        // Clip rectangle in the space boxes are clipped in (frame space clips to the frame: validate()
+        // allows only clip_target: image there).
+        Size s = config.boxCoding.clipTarget == CLIP_TO_INPUT ? inputSize : plan.imageSizes[n];
+        if (plan.frameSpace && !frames.empty())
+            s = frames[n].frameSize;
         plan.clipMax[n] = Vec2f(s.width - config.boxCoding.clipMaxOffset, s.height - config.boxCoding.clipMaxOffset);
     }
 }

@@ -27,14 +27,19 @@ struct DecodePlan
     std::vector<float> rawThresholds;     //!< per level, raw > value passes (sigmoid/probability/FL*)
     std::vector<float> probThresholds;    //!< per level, in probability (softmax)
     boxmath::BoxCoderParams box;
-    std::vector<Vec2f> clipMax;           //!< per image, upper clip bound (x, y)
+    std::vector<Vec2f> clipMax;           //!< per image, upper clip bound (x, y), in the clip space
+    bool frameSpace = false;              //!< boxes are divided by frameScale right after decoding
+    std::vector<Vec2f> frameScale;        //!< per image, input = frame * scale (1, 1 without frames)
+    bool minSizeFilter = false;           //!< drop boxes not wider and taller than minBoxSize (frame pixels)
+    float minBoxSize = 0.f;
 };
 
 /** @brief Validates and binds the outputs and computes the plan. Throws cv::Exception naming the
  *  problem (bad shapes, empty batch, image sizes, non-float tensors). */
 void makeDecodePlan(const RetinaNetConfig& config, const AnchorGenerator& anchors, const ScoreTransform& scoring,
                     const std::vector<Mat>& outputs, const std::vector<std::string>& names,
-                    const Size& inputSize, const std::vector<Size>& imageSizes, DecodePlan& plan);
+                    const Size& inputSize, const std::vector<Size>& imageSizes,
+                    const std::vector<FrameInfo>& frames, DecodePlan& plan);
 
 boxmath::BoxCoderParams boxCoderParams(const BoxCodingConfig& c);
 

@@ -76,6 +76,11 @@ void RetinaNetDecodeLayer::setNextImageSizes(const std::vector<Size>& sizes)
     nextImageSizes_ = sizes;
 }
 
+void RetinaNetDecodeLayer::setNextFrames(const std::vector<FrameInfo>& frames)
+{
+    nextFrames_ = frames;
+}
+
 void RetinaNetDecodeLayer::forward(InputArrayOfArrays inputsArr, OutputArrayOfArrays outputsArr, OutputArrayOfArrays)
 {
     const int64 t0 = getTickCount();
@@ -90,10 +95,16 @@ void RetinaNetDecodeLayer::forward(InputArrayOfArrays inputsArr, OutputArrayOfAr
 
     std::vector<Size> imageSizes;
     imageSizes.swap(nextImageSizes_);
+    std::vector<FrameInfo> frames;
+    frames.swap(nextFrames_);
     const int batch = inputs[0].dims >= 3 ? inputs[0].size[0] : 1;
     if (!imageSizes.empty() && (int)imageSizes.size() != batch)
         CV_Error(Error::StsBadArg, format("dnn_retinanet: %d image sizes set for a batch of %d", (int)imageSizes.size(), batch));
-    decoder_->decode(inputs, inputNames_, inputSize, imageSizes, detections_);
+    if (!frames.empty() && (int)frames.size() != batch)
+        CV_Error(Error::StsBadArg, format("dnn_retinanet: %d frames set for a batch of %d", (int)frames.size(), batch));
+    decoder_->decode(inputs, inputNames_, inputSize, imageSizes, frames, detections_);
+    // With clip_space: frame and frames, the boxes are in frame pixels: normalise by the frame.
+    const bool frameBoxes = !frames.empty() && decoder_->getConfig().boxCoding.clipSpace == CLIP_SPACE_FRAME;
 
     Mat& out = outputs[0];
     const int rows = rowsPerImage();
@@ -103,11 +114,12 @@ void RetinaNetDecodeLayer::forward(InputArrayOfArrays inputsArr, OutputArrayOfAr
     size_t row = 0;
     for (size_t n = 0; n < detections_.size(); n++)
     {
-        const Size s = imageSizes.empty() ? inputSize : imageSizes[n];
+        const Size s = frameBoxes ? frames[n].frameSize : imageSizes.empty() ? inputSize : imageSizes[n];
         const float sx = 1.f / s.width, sy = 1.f / s.height;
         // The output has room for `rows` detections per image (max_detections, or 1000 when the
         // config sets no limit): the best ones are kept.
         const size_t count = std::min(detections_[n].size(), (size_t)rows);
+        detections_[n].resize(count); // lastDetections(): what the rows hold
         for (size_t i = 0; i < count; i++)
         {
             const Detection& d = detections_[n][i];

@@ -14,7 +14,9 @@ namespace cv { namespace dnn_retinanet {
  * Inputs: the L score tensors, the L box tensors (config order; one of each for the concatenated
  * layout), then the network input blob (for the input size). Output: [1, 1, N*maxDetections, 7]
  * rows [imageId, classId, score, x1, y1, x2, y2] with coordinates divided by the valid image width
- * / height and clamped to [0, 1]; unused rows are [-1, -1, -1, 0, 0, 0, 0]. Its `type` is
+ * / height (by the frame width / height with `clip_space: frame` and frames set, the boxes being in
+ * frame pixels then) and clamped to [0, 1]; unused rows are [-1, -1, -1, 0, 0, 0, 0]. Either way a
+ * row times the frame size is the box in frame pixels. Its `type` is
  * "DetectionOutput", which is what cv::dnn::DetectionModel::detect decodes. Runs on the CPU
  * backend; under DNN_BACKEND_CUDA OpenCV falls back to it after copying its inputs to the host.
  * Exported (CV_EXPORTS) for the unit tests only (an OpenCV build hides the module's internals).
@@ -37,7 +39,12 @@ public:
 
     //! Valid image sizes of the next forward only (then the whole input is valid again).
     void setNextImageSizes(const std::vector<Size>& sizes);
+    //! Original frames of the next forward only (RetinaNetDecoder::decode() with frames); empty: none.
+    void setNextFrames(const std::vector<FrameInfo>& frames);
     RetinaNetDecoder& decoder() { return *decoder_; }
+    /** The detections the last forward wrote as rows (the best rowsPerImage() of each image), in the
+     *  decoder's coordinates (frame pixels with `clip_space: frame` and frames), not normalised. */
+    const std::vector<std::vector<Detection> >& lastDetections() const { return detections_; }
     //! Milliseconds spent in the last forward.
     double lastMilliseconds() const { return lastMs_; }
 
@@ -47,6 +54,7 @@ private:
     Ptr<RetinaNetDecoder> decoder_;
     std::vector<std::string> inputNames_;
     std::vector<Size> nextImageSizes_;
+    std::vector<FrameInfo> nextFrames_;
     std::vector<std::vector<Detection> > detections_;
     double lastMs_ = 0;
 };

@@ -187,6 +187,28 @@ void logOnce(std::atomic<bool>& flag, bool warning, const std::string& msg)
 
 std::atomic<bool> g_warnedCuda(false), g_warnedStd(false);
 
+/** The frame of one image for the decoder (FrameInfo: input = frame * scale).
+ *  - `clip_space: network`: the scale is the ratio of the resized to the frame size (LetterboxInfo),
+ *    used only by `min_box_size`; it is mmdetection's scale_factor (new size / old size).
+ *  - `clip_space: frame` (Detectron1): boxes are divided by the *nominal* factor of the resize, as
+ *    Detectron1 divides by its im_scale (`pred_boxes /= im_scale`), not by the ratio of the rounded
+ *    sizes: keep_ratio s = min(min_size / short side, max_size / long side), letterbox
+ *    s = min(W_in / w, H_in / h), the same s on both axes. (Detectron1 picks max_size / long side only
+ *    when round(s * long side) > max_size, and rounds the resized size; both belong to the
+ *    preprocessing, not to this mapping.) fixed / none keep the size ratio. */
+FrameInfo frameInfoFor(const LetterboxInfo& info, const RetinaNetConfig& config, const PreprocessConfig& pre)
+{
+    FrameInfo f(info.frameSize, info.scaleX, info.scaleY);
+    if (config.boxCoding.clipSpace != CLIP_SPACE_FRAME)
+        return f;
+    const double w = info.frameSize.width, h = info.frameSize.height;
+    if (pre.resize == RESIZE_KEEP_RATIO)
+        f.scaleX = f.scaleY = std::min(pre.minSize / std::min(w, h), pre.maxSize / std::max(w, h));
+    else if (pre.resize == RESIZE_LETTERBOX)
+        f.scaleX = f.scaleY = std::min(pre.inputSize.width / w, pre.inputSize.height / h);
+    return f;
+}
+
 } // namespace
 
 RetinaNetDetectionModel::Prepared RetinaNetDetectionModel::prepare(dnn::Net net, const RetinaNetConfig& config0)
@@ -355,12 +377,18 @@ void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vec
     r.timings[0] = tm.getTimeMilli();
 
     std::vector<Size> imageSizes;
-    for (const LetterboxInfo& i : r.infos) imageSizes.push_back(i.imageSize);
+    std::vector<FrameInfo> frameInfos;
+    for (const LetterboxInfo& i : r.infos)
+    {
+        imageSizes.push_back(i.imageSize);
+        frameInfos.push_back(frameInfoFor(i, r.layer->decoder().getConfig(), r.pre));
+    }
     tm.reset();
     tm.start();
     dnn::Net& net = getNetwork_();
     net.setInput(r.blob);
     r.layer->setNextImageSizes(imageSizes);
+    r.layer->setNextFrames(frameInfos);
     net.forward(r.outs, r.layerName);
     tm.stop();
     r.timings[2] = r.layer->lastMilliseconds();
@@ -370,19 +398,40 @@ void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vec
     tm.start();
     CV_Assert(r.outs.size() == 1 && r.outs[0].total() % 7 == 0);
     detections.assign(frames.size(), std::vector<Detection>());
-    const float* p = r.outs[0].ptr<float>();
-    for (size_t row = 0, rows = r.outs[0].total() / 7; row < rows; row++, p += 7)
+    if (r.layer->decoder().getConfig().boxCoding.clipSpace == CLIP_SPACE_FRAME)
     {
-        const int n = (int)p[0];
-        if (n < 0 || n >= (int)frames.size())
-            continue;
-        // rows are normalised by the resized image, which is the whole frame scaled
-        const Size f = r.infos[n].frameSize;
-        Detection d;
-        d.classId = (int)p[1];
-        d.score = p[2];
-        d.box = Vec4f(p[3] * f.width, p[4] * f.height, p[5] * f.width, p[6] * f.height);
-        detections[n].push_back(d);
+        // The decoder's boxes are already in frame pixels: take them as they are (the rows are
+        // normalised by the frame, and row * frame size would round: 412.00003 for a box clipped to
+        // W - 1 = 412), clamped to the frame as the rows are to [0, 1].
+        const std::vector<std::vector<Detection> >& decoded = r.layer->lastDetections();
+        CV_Assert(decoded.size() == frames.size());
+        for (size_t n = 0; n < frames.size(); n++)
+        {
+            const Size f = r.infos[n].frameSize;
+            for (Detection d : decoded[n])
+            {
+                for (int c = 0; c < 4; c++)
+                    d.box[c] = std::min(std::max(d.box[c], 0.f), (float)(c % 2 ? f.height : f.width));
+                detections[n].push_back(d);
+            }
+        }
+    }
+    else
+    {
+        const float* p = r.outs[0].ptr<float>();
+        for (size_t row = 0, rows = r.outs[0].total() / 7; row < rows; row++, p += 7)
+        {
+            const int n = (int)p[0];
+            if (n < 0 || n >= (int)frames.size())
+                continue;
+            // rows are normalised by the resized image, which is the whole frame scaled
+            const Size f = r.infos[n].frameSize;
+            Detection d;
+            d.classId = (int)p[1];
+            d.score = p[2];
+            d.box = Vec4f(p[3] * f.width, p[4] * f.height, p[5] * f.width, p[6] * f.height);
+            detections[n].push_back(d);
+        }
     }
     r.last = r.infos.back();
     tm.stop();

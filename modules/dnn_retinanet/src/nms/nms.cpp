@@ -6,8 +6,8 @@
 
 namespace cv { namespace dnn_retinanet {
 
-void nonMaximumSuppression(NmsLists& lists, int numLabels, float iouThreshold, bool classAgnostic, bool plusOne,
-                           int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& s)
+void nonMaximumSuppression(NmsLists& lists, int numLabels, float iouThreshold, bool inclusive, bool classAgnostic,
+                           bool plusOne, int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& s)
 {
     keep.clear();
     const float e = plusOne ? 1.f : 0.f;
@@ -32,13 +32,14 @@ void nonMaximumSuppression(NmsLists& lists, int numLabels, float iouThreshold, b
         ScoredBox* best = lists.take(bestList, s.heads[bestList]);
         s.hasHead[bestList] = lists.head(bestList, s.heads[bestList]);
         if (!best)
-            continue; // not a finite box
+            continue; // dropped before NMS (not finite, too small)
         const float area = boxmath::boxArea(&best->box[0], e);
         const int label = classAgnostic ? 0 : best->label;
         CV_DbgAssert(label >= 0 && label < (int)s.classHead.size());
         bool suppressed = false;
         for (int k = s.classHead[label]; k >= 0 && !suppressed; k = s.keptNext[k])
-            suppressed = boxmath::iouWithAreas(&keep[k]->box[0], s.keptArea[k], &best->box[0], area, e) > iouThreshold;
+            suppressed = boxmath::suppresses(boxmath::iouWithAreas(&keep[k]->box[0], s.keptArea[k], &best->box[0], area, e),
+                                             iouThreshold, inclusive);
         if (suppressed)
             continue;
         s.keptNext.push_back(s.classHead[label]);

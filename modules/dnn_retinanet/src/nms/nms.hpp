@@ -45,22 +45,23 @@ public:
     virtual int count() const = 0;
     //! The ranking keys of list @p r's best remaining box (its box need not be set); false when empty.
     virtual bool head(int r, ScoredBox& keys) = 0;
-    /** Removes list @p r's head and returns it with its box, or nullptr when the box is not finite
-     *  (the box is dropped). @p keys: what head(r) just gave (not computed again). The pointer stays
+    /** Removes list @p r's head and returns it with its box, or nullptr when the box is dropped
+     *  before NMS (not finite, or under the minimum size). @p keys: what head(r) just gave (not computed again). The pointer stays
      *  valid until the lists are refilled. */
     virtual ScoredBox* take(int r, const ScoredBox& keys) = 0;
 };
 
 /** @brief Greedy NMS with torchvision's batched_nms semantics: per class (or across classes), a box
- *  is suppressed when its IoU with a kept higher-ranked box is > @p iouThreshold.
+ *  is suppressed when its IoU with a kept higher-ranked box is > @p iouThreshold (>= with
+ *  @p inclusive, Detectron1).
  *
  *  Boxes are visited best first (betterBox) and the visit stops once @p maxKeep boxes are kept
  *  (<= 0: no limit): a box's fate depends only on better boxes of its class, so greedy NMS's first
  *  M kept boxes in that order are exactly its M best, and the rest need no IoU work (nor decoding).
  *  The lists must each be best first; they are merged lazily. Labels are < @p numLabels.
  *  Returns pointers to the kept boxes, best first. */
-void nonMaximumSuppression(NmsLists& lists, int numLabels, float iouThreshold, bool classAgnostic, bool plusOne,
-                           int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& scratch);
+void nonMaximumSuppression(NmsLists& lists, int numLabels, float iouThreshold, bool inclusive, bool classAgnostic,
+                           bool plusOne, int maxKeep, std::vector<ScoredBox*>& keep, NmsScratch& scratch);
 
 }}
 

@@ -78,6 +78,15 @@ enum ClipTarget
     CLIP_TO_INPUT = 1  //!< the whole padded network input tensor (keras-retinanet, ODTK)
 };
 
+/** @brief In which coordinates boxes are clipped, filtered by size and suppressed. */
+enum ClipSpace
+{
+    CLIP_SPACE_NETWORK = 0, //!< network-input pixels; boxes are mapped to the frame after NMS (most frameworks)
+    /** the original frame: each box is divided by its image's resize scale right after decoding, then
+     *  clipped to the frame, size-filtered and suppressed there (Detectron1 test_retinanet.py) */
+    CLIP_SPACE_FRAME = 1
+};
+
 /** @brief How a class score is obtained from the classification head. */
 enum ScoreActivation
 {
@@ -156,12 +165,13 @@ struct CV_EXPORTS_W_SIMPLE BoxCodingConfig
     CV_PROP_RW int clip;           //!< ClipMode, default CLIP_BEFORE_NMS
     CV_PROP_RW int clipTarget;     //!< ClipTarget, default CLIP_TO_IMAGE
     CV_PROP_RW float clipMaxOffset; //!< upper clip bound = size - clipMaxOffset (1 for "W-1"); default 0
+    CV_PROP_RW int clipSpace;      //!< ClipSpace, default CLIP_SPACE_NETWORK
 };
 
 inline BoxCodingConfig::BoxCodingConfig()
     : type(BOX_CODING_CENTER_SIZE), means(0, 0, 0, 0), stds(1, 1, 1, 1), plusOne(PLUS_ONE_NONE),
       clamp(DELTA_CLAMP_UPPER), clampValue(4.135166556742356f), clip(CLIP_BEFORE_NMS), clipTarget(CLIP_TO_IMAGE),
-      clipMaxOffset(0.f)
+      clipMaxOffset(0.f), clipSpace(CLIP_SPACE_NETWORK)
 {}
 
 /** @brief Score computation (the "scoring" section). */
@@ -187,10 +197,14 @@ struct CV_EXPORTS_W_SIMPLE SelectionConfig
     CV_PROP_RW bool thresholdInclusive;                 //!< score >= t instead of score > t (ODTK Python); default false
     CV_PROP_RW int order;                               //!< SelectionOrder, default SELECT_THRESHOLD_THEN_TOPK
     CV_PROP_RW int topkPerLevel;                        //!< <= 0: no pre-NMS top-k; default 1000
-    CV_PROP_RW float nmsThreshold;                      //!< suppress when IoU > threshold; default 0.5
+    CV_PROP_RW float nmsThreshold;                      //!< suppress when IoU > threshold (>= with nmsInclusive); default 0.5
+    CV_PROP_RW bool nmsInclusive;                       //!< suppress when IoU >= threshold (Detectron1); default false
     CV_PROP_RW bool classAgnosticNms;                   //!< default false
     CV_PROP_RW bool nmsPlusOne;                         //!< IoU with "+1" areas (Detectron1, ODTK); default false
     CV_PROP_RW int maxDetections;                       //!< <= 0: unlimited; default 300
+    /** Before NMS, boxes whose width or height is not > minBoxSize (frame pixels) are dropped
+     *  (mmdetection's min_bbox_size); < 0: no filter. Default -1 */
+    CV_PROP_RW float minBoxSize;
 
     float levelThreshold(int level) const
     {
@@ -200,7 +214,8 @@ struct CV_EXPORTS_W_SIMPLE SelectionConfig
 
 inline SelectionConfig::SelectionConfig()
     : scoreThreshold(0.05f), thresholdInclusive(false), order(SELECT_THRESHOLD_THEN_TOPK), topkPerLevel(1000),
-      nmsThreshold(0.5f), classAgnosticNms(false), nmsPlusOne(false), maxDetections(300)
+      nmsThreshold(0.5f), nmsInclusive(false), classAgnosticNms(false), nmsPlusOne(false), maxDetections(300),
+      minBoxSize(-1.f)
 {}
 
 /** @brief Which network outputs feed the decoder (the "outputs" section). */

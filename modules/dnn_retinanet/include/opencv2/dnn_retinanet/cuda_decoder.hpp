@@ -73,11 +73,23 @@ public:
                         const std::vector<std::string>& names, Size inputSize, const std::vector<Size>& imageSizes,
                         void* cudaStream, std::vector<std::vector<Detection> >& detections) = 0;
 
+    /** @brief decode() with the original frame of each image (see FrameInfo and
+     *  RetinaNetDecoder::decode()): needed for `box_coding.clip_space: frame` and for
+     *  `selection.min_box_size` in frame pixels; empty @p frames is the overload above. */
+    virtual void decode(const std::vector<const float*>& deviceOutputs, const std::vector<std::vector<int> >& shapes,
+                        const std::vector<std::string>& names, Size inputSize, const std::vector<Size>& imageSizes,
+                        const std::vector<FrameInfo>& frames, void* cudaStream,
+                        std::vector<std::vector<Detection> >& detections) = 0;
+
     /** @brief Convenience for host tensors: uploads @p outputs (CV_32F Mats, as given to
      *  RetinaNetDecoder::decode()) into a device buffer owned by the decoder, then decode()s them on
      *  the decoder's own stream. Used to compare with the CPU decoder and to time copy + decode. */
     virtual void decodeHost(InputArrayOfArrays outputs, const std::vector<std::string>& names, Size inputSize,
                             const std::vector<Size>& imageSizes, std::vector<std::vector<Detection> >& detections) = 0;
+    //! decodeHost() with frames (see the decode() overload with frames).
+    virtual void decodeHost(InputArrayOfArrays outputs, const std::vector<std::string>& names, Size inputSize,
+                            const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames,
+                            std::vector<std::vector<Detection> >& detections) = 0;
 
     //! The (validated) configuration.
     CV_WRAP virtual const RetinaNetConfig& getConfig() const = 0;

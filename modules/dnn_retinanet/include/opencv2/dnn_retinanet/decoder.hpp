@@ -23,6 +23,25 @@ struct CV_EXPORTS_W_SIMPLE Detection
     Rect2f rect() const { return Rect2f(box[0], box[1], box[2] - box[0], box[3] - box[1]); }
 };
 
+/** @brief Where one image of a batch came from: its original frame and the resize factor that
+ *  took the frame into the network input (input pixel = frame pixel * scale, per axis).
+ *
+ *  Optional input of RetinaNetDecoder::decode(). It is used
+ *  - with `box_coding.clip_space: frame` (CLIP_SPACE_FRAME, Detectron1): boxes are divided by the
+ *    scale right after decoding, clipped to [0, frame - clip_max_offset], size-filtered and suppressed
+ *    in frame pixels, and returned in frame pixels;
+ *  - for `selection.min_box_size`, which is measured in frame pixels (width / scaleX, height / scaleY)
+ *    in network space too (mmdetection filters after rescaling to the original image).
+ *  Without it, the frame is the image's valid part (imageSizes[n]) and the scale 1. */
+struct CV_EXPORTS_W_SIMPLE FrameInfo
+{
+    CV_WRAP FrameInfo() : scaleX(1), scaleY(1) {}
+    FrameInfo(const Size& size, double sx, double sy) : frameSize(size), scaleX(sx), scaleY(sy) {}
+
+    CV_PROP_RW Size frameSize;        //!< the original frame, in pixels
+    CV_PROP_RW double scaleX, scaleY; //!< input = frame * scale (Detectron1: its im_scale on both axes); default 1
+};
+
 /** @brief Counters of the last decode() call, for diagnostics and benchmarks (read-only in
  *  Python: OpenCV 4.6's bindings convert int64 to Python but not back). */
 struct CV_EXPORTS_W_SIMPLE DecodeStats
@@ -71,11 +90,24 @@ public:
                         const Size& inputSize, const std::vector<Size>& imageSizes,
                         std::vector<std::vector<Detection> >& detections) = 0;
 
+    /** @brief decode() with the original frame of each image (see FrameInfo).
+     * @param frames per image, its frame size and resize scale; empty: the frame is the valid image
+     *        and the scale 1 (then this is the overload above).
+     * @param detections in frame pixels with `clip_space: frame`, else in network-input pixels. */
+    virtual void decode(InputArrayOfArrays outputs, const std::vector<std::string>& outputNames,
+                        const Size& inputSize, const std::vector<Size>& imageSizes,
+                        const std::vector<FrameInfo>& frames,
+                        std::vector<std::vector<Detection> >& detections) = 0;
+
     /** @brief Same as decode(), written as an SSD-style [1, 1, D, 7] blob of
      *  [imageId, classId, score, x1, y1, x2, y2] rows in input pixels. */
     CV_WRAP virtual void decodeToBlob(InputArrayOfArrays outputs, const std::vector<std::string>& outputNames,
                                       const Size& inputSize, const std::vector<Size>& imageSizes,
                                       OutputArray blob) = 0;
+    /** @brief decodeToBlob() with frames: rows in frame pixels with `clip_space: frame` (C++ only). */
+    virtual void decodeToBlob(InputArrayOfArrays outputs, const std::vector<std::string>& outputNames,
+                              const Size& inputSize, const std::vector<Size>& imageSizes,
+                              const std::vector<FrameInfo>& frames, OutputArray blob) = 0;
 
     CV_WRAP virtual const RetinaNetConfig& getConfig() const = 0;
     CV_WRAP virtual void setScoreThreshold(float threshold) = 0; //!< also resets per-level thresholds
