@@ -3,7 +3,7 @@
 #   scripts/install_deps.sh            C++ build + tests
 #   scripts/install_deps.sh --python   also the Python tools' packages (export, training, references)
 set -euo pipefail
-pkgs=(cmake g++ make pkg-config libopencv-dev libgtest-dev libbenchmark-dev)
+pkgs=(cmake g++ make pkg-config libopencv-dev libgtest-dev libbenchmark-dev opencv-doc)
 if [[ "${1:-}" == "--python" ]]; then
   pkgs+=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy)
 fi
