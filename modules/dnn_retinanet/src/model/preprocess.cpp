@@ -60,11 +60,14 @@ Size resizedSize(const Size& frame, const PreprocessConfig& pre, double& sx, dou
         break;
     case RESIZE_KEEP_RATIO:
     {
-        // torchvision GeneralizedRCNNTransform: scale to min_size unless the max side exceeds
-        // max_size; interpolate() takes the scale as float32 and floors side * scale, so a
-        // 200x200 frame at min_size 256 becomes 255x255 (1.28f = 1.27999997).
-        const double mn = std::min(frame.width, frame.height), mx = std::max(frame.width, frame.height);
-        const float s = (float)std::min(pre.minSize / mn, pre.maxSize / mx);
+        // torchvision _resize_image_and_masks: scale = torch.min(min_size / short, max_size / long)
+        // with short/long float32 tensors, and `scalar / tensor` is tensor.reciprocal() * scalar:
+        // two float32 roundings, not one divide (480x640 -> 800x1066, a divide gives 799). Then
+        // F.interpolate(recompute_scale_factor=True) floors side * scale in double, so a 200x200
+        // frame at min_size 256 becomes 255x255 (1.28f = 1.27999997).
+        const float mn = (float)std::min(frame.width, frame.height), mx = (float)std::max(frame.width, frame.height);
+        const float s1 = (1.f / mn) * (float)pre.minSize, s2 = (1.f / mx) * (float)pre.maxSize;
+        const float s = std::min(s1, s2);
         out = Size(std::max(1, (int)std::floor(frame.width * (double)s)), std::max(1, (int)std::floor(frame.height * (double)s)));
         break;
     }
