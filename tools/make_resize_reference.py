@@ -236,8 +236,10 @@ def map_boxes(rule, boxes, h, w, new_h, new_w, s):
     raise ValueError(rule)
 
 
+# (600, 1000) and (750, 1250) at 800/1333: keras-retinanet caps the scale (1333.3 > 1333),
+# Detectron1 does not (round(1333.3) = 1333): same size, different scale s.
 BOX_CASES = [(480, 640), (427, 640), (375, 500), (342, 548), (384, 512), (720, 1280), (640, 427),
-             (1001, 2666), (4000, 3000), (7, 13), (333, 500)]
+             (1001, 2666), (4000, 3000), (7, 13), (333, 500), (600, 1000), (750, 1250)]
 
 
 def sample_boxes(new_h, new_w):

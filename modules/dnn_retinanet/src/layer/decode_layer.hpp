@@ -38,6 +38,8 @@ public:
     //! Valid image sizes of the next forward only (then the whole input is valid again).
     void setNextImageSizes(const std::vector<Size>& sizes);
     RetinaNetDecoder& decoder() { return *decoder_; }
+    //! Detections of the last forward per image, in network-input pixels (the output rows, in order).
+    const std::vector<std::vector<Detection> >& lastDetections() const { return detections_; }
     //! Milliseconds spent in the last forward.
     double lastMilliseconds() const { return lastMs_; }
 

@@ -304,18 +304,21 @@ void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vec
     tm.start();
     CV_Assert(r.outs.size() == 1 && r.outs[0].total() % 7 == 0);
     detections.assign(frames.size(), std::vector<Detection>());
+    // The rows say which detections the output kept; their boxes are taken in network-input pixels
+    // from the layer and mapped back as the config's framework does (boxToFrame, preprocess.cpp).
+    const std::vector<std::vector<Detection> >& decoded = r.layer->lastDetections();
     const float* p = r.outs[0].ptr<float>();
     for (size_t row = 0, rows = r.outs[0].total() / 7; row < rows; row++, p += 7)
     {
         const int n = (int)p[0];
         if (n < 0 || n >= (int)frames.size())
             continue;
-        // rows are normalised by the resized image, which is the whole frame scaled
-        const Size f = r.infos[n].frameSize;
+        const size_t i = detections[n].size();
+        CV_Assert(n < (int)decoded.size() && i < decoded[n].size());
         Detection d;
         d.classId = (int)p[1];
         d.score = p[2];
-        d.box = Vec4f(p[3] * f.width, p[4] * f.height, p[5] * f.width, p[6] * f.height);
+        d.box = boxToFrame(decoded[n][i].box, r.infos[n], r.pre);
         detections[n].push_back(d);
     }
     r.last = r.infos.back();
