@@ -385,4 +385,52 @@ TEST(DnnRetinaNet_Preprocess, model_detect_maps_boxes_with_the_rule)
     }
 }
 
+TEST(DnnRetinaNet_Preprocess, config_fields_presets_and_errors)
+{
+    const PreprocessConfig def;
+    EXPECT_EQ(def.resizeRule, RESIZE_RULE_TORCHVISION);
+    EXPECT_EQ(def.resizeInput, RESIZE_INPUT_FLOAT);
+    struct { const char* preset; int rule; int input; } expected[] = {
+        {"torchvision", RESIZE_RULE_TORCHVISION, RESIZE_INPUT_FLOAT},
+        {"torchvision_v2", RESIZE_RULE_TORCHVISION, RESIZE_INPUT_FLOAT},
+        {"detectron2", RESIZE_RULE_DETECTRON2, RESIZE_INPUT_UINT8},
+        {"mmdetection", RESIZE_RULE_MMDETECTION, RESIZE_INPUT_UINT8},
+        {"keras_retinanet", RESIZE_RULE_KERAS_RETINANET, RESIZE_INPUT_FLOAT},
+        {"odtk", RESIZE_RULE_ODTK, RESIZE_INPUT_UINT8},
+        {"odtk_19.04", RESIZE_RULE_ODTK, RESIZE_INPUT_UINT8},
+        {"detectron", RESIZE_RULE_DETECTRON, RESIZE_INPUT_FLOAT},
+        {"aploss", RESIZE_RULE_KERAS_RETINANET, RESIZE_INPUT_FLOAT},
+    };
+    for (const auto& e : expected)
+    {
+        const RetinaNetConfig c = RetinaNetConfig::preset(e.preset);
+        EXPECT_EQ(c.preprocess.resizeRule, e.rule) << e.preset;
+        EXPECT_EQ(c.preprocess.resizeInput, e.input) << e.preset;
+        // write / read round trip keeps them
+        const std::string path = ::testing::TempDir() + "/preproc_" + e.preset + ".yml";
+        c.save(path);
+        const RetinaNetConfig r = RetinaNetConfig::load(path);
+        EXPECT_EQ(r.preprocess.resizeRule, e.rule) << e.preset;
+        EXPECT_EQ(r.preprocess.resizeInput, e.input) << e.preset;
+        std::remove(path.c_str());
+    }
+    const std::string bad = ::testing::TempDir() + "/preproc_bad.yml";
+    {
+        std::ofstream(bad.c_str()) << "%YAML:1.0\n---\nbase: torchvision\npreprocess:\n  resize_rule: pillow\n";
+    }
+    EXPECT_CV_ERROR(RetinaNetConfig::load(bad), "'preprocess.resize_rule' has unknown value 'pillow' (expected one of: "
+                                                "torchvision, detectron2, mmdetection, keras_retinanet, detectron, odtk)");
+    {
+        std::ofstream(bad.c_str()) << "%YAML:1.0\n---\nbase: torchvision\npreprocess:\n  resize_input: int8\n";
+    }
+    EXPECT_CV_ERROR(RetinaNetConfig::load(bad), "'preprocess.resize_input' has unknown value 'int8'");
+    std::remove(bad.c_str());
+    RetinaNetConfig c = RetinaNetConfig::preset("torchvision");
+    c.preprocess.resizeRule = 9;
+    EXPECT_CV_ERROR(c.validate(), "invalid 'preprocess.resize_rule'");
+    c.preprocess.resizeRule = RESIZE_RULE_ODTK;
+    c.preprocess.resizeInput = 2;
+    EXPECT_CV_ERROR(c.validate(), "invalid 'preprocess.resize_input'");
+}
+
 }} // namespace
