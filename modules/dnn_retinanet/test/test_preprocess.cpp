@@ -395,7 +395,7 @@ TEST(DnnRetinaNet_Preprocess, config_fields_presets_and_errors)
         {"torchvision_v2", RESIZE_RULE_TORCHVISION, RESIZE_INPUT_FLOAT},
         {"detectron2", RESIZE_RULE_DETECTRON2, RESIZE_INPUT_UINT8},
         {"mmdetection", RESIZE_RULE_MMDETECTION, RESIZE_INPUT_UINT8},
-        {"keras_retinanet", RESIZE_RULE_KERAS_RETINANET, RESIZE_INPUT_FLOAT},
+        {"keras_retinanet", RESIZE_RULE_KERAS_RETINANET, RESIZE_INPUT_UINT8},
         {"odtk", RESIZE_RULE_ODTK, RESIZE_INPUT_UINT8},
         {"odtk_19.04", RESIZE_RULE_ODTK, RESIZE_INPUT_UINT8},
         {"detectron", RESIZE_RULE_DETECTRON, RESIZE_INPUT_FLOAT},
