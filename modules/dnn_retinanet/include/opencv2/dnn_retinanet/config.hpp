@@ -127,8 +127,8 @@ enum ResizeRule
 /** @brief Whether the frame is resized before or after its conversion to float. */
 enum ResizeInput
 {
-    RESIZE_INPUT_FLOAT = 0, //!< convert to float (0..255) first, then resize (torchvision, keras-retinanet, Detectron1, AP-loss)
-    RESIZE_INPUT_UINT8 = 1  //!< resize the frame in its own depth (8-bit frames: rounded to integers, like cv2 / PIL on uint8), then convert (mmdetection, detectron2, ODTK)
+    RESIZE_INPUT_FLOAT = 0, //!< convert to float (0..255) first, then resize (torchvision, Detectron1, AP-loss)
+    RESIZE_INPUT_UINT8 = 1  //!< resize the frame in its own depth (8-bit frames: rounded to integers, like cv2 / PIL on uint8), then convert (mmdetection, detectron2, keras-retinanet, ODTK)
 };
 
 /* Defaults are set by the constructors (inline, after each struct), not by in-class initializers:
