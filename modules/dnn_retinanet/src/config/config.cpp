@@ -140,6 +140,10 @@ void RetinaNetConfig::validate() const
     if (p.interpolation != INTER_NEAREST && p.interpolation != INTER_LINEAR && p.interpolation != INTER_CUBIC &&
         p.interpolation != INTER_AREA)
         fail(format("'preprocess.interpolation' must be nearest, linear, cubic or area (got %d)", p.interpolation));
+    if (p.resizeRule < RESIZE_RULE_TORCHVISION || p.resizeRule > RESIZE_RULE_ODTK)
+        fail(format("invalid 'preprocess.resize_rule' (%d)", p.resizeRule));
+    if (p.resizeInput != RESIZE_INPUT_FLOAT && p.resizeInput != RESIZE_INPUT_UINT8)
+        fail(format("invalid 'preprocess.resize_input' (%d)", p.resizeInput));
     if (p.padDivisor <= 0)
         fail(format("'preprocess.pad_divisor' must be >= 1 (got %d)", p.padDivisor));
 }
