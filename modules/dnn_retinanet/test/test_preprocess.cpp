@@ -293,6 +293,42 @@ TEST(DnnRetinaNet_Preprocess, uint8_input_is_resized_as_8_bit)
 
 // keras-retinanet and Detectron1 call cv2.resize(img, None, fx=s, fy=s): OpenCV maps pixels with
 // s itself, not with the rounded size ratio, and the module does the same.
+TEST(DnnRetinaNet_Preprocess, torch_linear_reproduces_torch_bilinear_interpolate)
+{
+    // Reference: torch.nn.functional.interpolate(mode="bilinear", align_corners=False) itself
+    // (tools/make_interpolate_reference.py), on 8-bit values, up, down, mixed, one axis unchanged.
+    FileStorage fs(findDataFile("reference/preprocess/torch_bilinear.yml.gz"), FileStorage::READ);
+    ASSERT_TRUE(fs.isOpened());
+    const int count = (int)fs["count"];
+    ASSERT_GE(count, 5);
+    double worstTorch = 0, worstCv = 0;
+    for (int i = 0; i < count; i++)
+    {
+        Mat src, expected;
+        fs[format("src_%d", i)] >> src;
+        fs[format("dst_%d", i)] >> expected;
+        ASSERT_EQ(src.type(), CV_32FC3);
+        PreprocessConfig pre;
+        LetterboxInfo info;
+        info.frameSize = src.size();
+        info.imageSize = expected.size();
+        pre.interpolation = INTER_TORCH_LINEAR;
+        Mat got;
+        resizeFrame(src, pre, info, got);
+        ASSERT_EQ(got.size(), expected.size());
+        const double dTorch = cv::norm(got, expected, NORM_INF);
+        pre.interpolation = INTER_LINEAR;
+        resizeFrame(src, pre, info, got);
+        worstTorch = std::max(worstTorch, dTorch);
+        worstCv = std::max(worstCv, cv::norm(got, expected, NORM_INF));
+        // the same samples and weights; torch's vectorised sums may round the last bit differently
+        EXPECT_LE(dTorch, 1e-4) << "case " << i;
+    }
+    // cv::resize places the samples differently: the reason INTER_TORCH_LINEAR exists
+    EXPECT_GT(worstCv, 10 * std::max(worstTorch, 1e-6));
+    std::printf("torch_linear vs torch max |diff| %.3g; INTER_LINEAR vs torch %.3g (0..255 values)\n", worstTorch, worstCv);
+}
+
 TEST(DnnRetinaNet_Preprocess, opencv_scale_rules_resize_with_the_factor)
 {
     RNG rng(11);

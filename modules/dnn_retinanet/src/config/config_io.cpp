@@ -35,7 +35,7 @@ const EnumNames& layoutNames()        { static const EnumNames n = {{"per_level_
 const EnumNames& resizeNames()        { static const EnumNames n = {{"none", RESIZE_NONE}, {"fixed", RESIZE_FIXED}, {"keep_ratio", RESIZE_KEEP_RATIO}, {"letterbox", RESIZE_LETTERBOX}}; return n; }
 const EnumNames& resizeRuleNames()    { static const EnumNames n = {{"torchvision", RESIZE_RULE_TORCHVISION}, {"detectron2", RESIZE_RULE_DETECTRON2}, {"mmdetection", RESIZE_RULE_MMDETECTION}, {"keras_retinanet", RESIZE_RULE_KERAS_RETINANET}, {"detectron", RESIZE_RULE_DETECTRON}, {"odtk", RESIZE_RULE_ODTK}}; return n; }
 const EnumNames& resizeInputNames()   { static const EnumNames n = {{"float", RESIZE_INPUT_FLOAT}, {"uint8", RESIZE_INPUT_UINT8}}; return n; }
-const EnumNames& interpolationNames() { static const EnumNames n = {{"nearest", INTER_NEAREST}, {"linear", INTER_LINEAR}, {"cubic", INTER_CUBIC}, {"area", INTER_AREA}}; return n; }
+const EnumNames& interpolationNames() { static const EnumNames n = {{"nearest", INTER_NEAREST}, {"linear", INTER_LINEAR}, {"cubic", INTER_CUBIC}, {"area", INTER_AREA}, {"torch_linear", INTER_TORCH_LINEAR}}; return n; }
 
 std::string joinNames(const EnumNames& names)
 {

@@ -203,8 +203,81 @@ Size paddedSize(const Size& image, const PreprocessConfig& pre)
     return Size(alignUp(image.width, pre.padDivisor), alignUp(image.height, pre.padDivisor));
 }
 
+namespace {
+
+// One axis of torch's bilinear upsample (ATen UpSample.h compute_source_index_and_lambda,
+// align_corners = false, no scale given: what interpolate(recompute_scale_factor=True) passes), as
+// torch 1.13 computes it on the CPU, matched weight for weight against torch's own interpolate on
+// one-hot images (tools/make_interpolate_reference.py): the ratio in float32 (float(in) / out), the
+// source position in double, lambda1 rounded to float32 and lambda0 = 1 - lambda1 in float32.
+struct TorchLinearAxis
+{
+    std::vector<int> i0, i1;
+    std::vector<float> w0, w1;
+
+    TorchLinearAxis(int in, int out) : i0(out), i1(out), w0(out), w1(out)
+    {
+        const double scale = (float)in / (float)out;
+        for (int i = 0; i < out; i++)
+        {
+            if (in == out)
+            {
+                i0[i] = i1[i] = i; w0[i] = 1.f; w1[i] = 0.f;
+                continue;
+            }
+            const double real = std::max(scale * (i + 0.5) - 0.5, 0.0);
+            const int x0 = (int)real;
+            i0[i] = x0;
+            i1[i] = x0 + (x0 < in - 1 ? 1 : 0);
+            w1[i] = (float)std::min(std::max(real - x0, 0.0), 1.0);
+            w0[i] = 1.f - w1[i];
+        }
+    }
+};
+
+// Bilinear resize of a CV_32FC3 image as torchvision resizes its float tensor (INTER_TORCH_LINEAR):
+// the same samples and weights; the sums may differ from torch's vectorised kernel in the last bit.
+void torchLinearResize(const Mat& src, const Size& size, Mat& dst)
+{
+    CV_Assert(src.type() == CV_32FC3);
+    const TorchLinearAxis ax(src.cols, size.width), ay(src.rows, size.height);
+    dst.create(size, CV_32FC3);
+    parallel_for_(Range(0, size.height), [&](const Range& rows) {
+        for (int y = rows.start; y < rows.end; y++)
+        {
+            const float* r0 = src.ptr<float>(ay.i0[y]);
+            const float* r1 = src.ptr<float>(ay.i1[y]);
+            const float h0 = ay.w0[y], h1 = ay.w1[y];
+            float* d = dst.ptr<float>(y);
+            for (int x = 0; x < size.width; x++)
+            {
+                const int a = 3 * ax.i0[x], b = 3 * ax.i1[x];
+                const float w0 = ax.w0[x], w1 = ax.w1[x];
+                for (int c = 0; c < 3; c++)
+                {
+                    const float t0 = r0[a + c] * w0 + r0[b + c] * w1;
+                    const float t1 = r1[a + c] * w0 + r1[b + c] * w1;
+                    d[3 * x + c] = t0 * h0 + t1 * h1;
+                }
+            }
+        }
+    });
+}
+
+} // namespace
+
 void resizeFrame(const Mat& bgr, const PreprocessConfig& pre, const LetterboxInfo& info, Mat& out)
 {
+    if (pre.interpolation == INTER_TORCH_LINEAR && bgr.size() != info.imageSize)
+    {
+        // torch interpolates float tensors: an 8-bit frame (resize_input uint8) is converted first
+        Mat f = bgr;
+        if (bgr.depth() != CV_32F)
+            bgr.convertTo(f, CV_32F);
+        torchLinearResize(f, info.imageSize, out);
+        return;
+    }
+
     if (bgr.size() == info.imageSize)  // what cv::resize does too when dsize == ssize
     {
         out = bgr;

@@ -103,6 +103,18 @@ enum SelectionOrder
     SELECT_TOPK_THEN_THRESHOLD = 1  //!< AP-loss (same result for a monotone score; see doc/decoder.md)
 };
 
+/** @brief Interpolation of the preprocess resize beyond cv::InterpolationFlags (which it also takes:
+ *  INTER_NEAREST, INTER_LINEAR, INTER_CUBIC, INTER_AREA). */
+enum ResizeInterpolation
+{
+    /** Bilinear as torch.nn.functional.interpolate(mode="bilinear", align_corners=False) computes it
+     *  (torchvision's transform): source coordinates in float32 from scale = float(in) / out, then
+     *  (row y0 * h0 + row y1 * h1) of (x0 * w0 + x1 * w1). cv::resize INTER_LINEAR places the samples
+     *  with a double scale and fixed-point or differently rounded weights: up to ~1e-4 px apart,
+     *  which a deep random network turns into score differences of 1e-4 (doc/model.md). */
+    INTER_TORCH_LINEAR = 100
+};
+
 /** @brief Memory layout of the raw head outputs. */
 enum OutputLayout
 {
