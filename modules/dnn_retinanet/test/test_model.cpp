@@ -262,7 +262,8 @@ TEST(DnnRetinaNet_Model, detectron_preset_gives_frame_space_boxes_for_any_scale)
     c.numClasses = tiny.numClasses;
     c.outputs = tiny.outputs;
     c.scoring.activation = SCORE_SIGMOID;
-    c.preprocess = tiny.preprocess; // keep_ratio 256 / 512, what the tiny model was made for
+    c.preprocess = tiny.preprocess; // keep_ratio 256 / 512, what the tiny model was made for,
+    c.preprocess.resizeRule = RESIZE_RULE_DETECTRON; // with Detectron1's resize arithmetic
     const std::string path = ::testing::TempDir() + "/detectron_tiny.yml";
     c.save(path);
     RetinaNetDetectionModel model(tinyModel(), path);
@@ -284,7 +285,12 @@ TEST(DnnRetinaNet_Model, detectron_preset_gives_frame_space_boxes_for_any_scale)
         Mat blob;
         LetterboxInfo info;
         blobFromFrame(frame, c.preprocess, blob, info);
-        const double s = std::min(256.0 / std::min(fs.width, fs.height), 512.0 / std::max(fs.width, fs.height));
+        // Detectron1 prep_im_for_blob: im_scale = 256 / short side, or 512 / long side when
+        // np.round(im_scale * long side) > 512
+        const double shortSide = std::min(fs.width, fs.height), longSide = std::max(fs.width, fs.height);
+        double s = 256.0 / shortSide;
+        if (std::nearbyint(s * longSide) > 512)
+            s = 512.0 / longSide;
         raw.setInput(blob);
         std::vector<Mat> outs;
         raw.forward(outs, names);
