@@ -2,6 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
 #include "decode_layer.hpp"
+#include "../config/config_scan.hpp"
 
 namespace cv { namespace dnn_retinanet {
 
@@ -31,8 +32,7 @@ RetinaNetDecodeLayer::RetinaNetDecodeLayer(const dnn::LayerParams& params)
     if (!params.has("config"))
         CV_Error(Error::StsBadArg, "dnn_retinanet: the RetinaNetDecode layer needs a 'config' parameter (YAML text)");
     const std::string text = params.get<std::string>("config");
-    FileStorage fs(text, FileStorage::READ | FileStorage::MEMORY);
-    RetinaNetConfig config = RetinaNetConfig::read(fs.root());
+    RetinaNetConfig config = detail::readConfigText(text, "RetinaNetDecode layer parameter 'config'");
     // The inputs arrive in config order (scores, then boxes): bind them by internal names.
     const int L = config.outputs.layout == LAYOUT_CONCATENATED ? 1 : config.anchors.numLevels();
     config.outputs.clsNames.clear();
