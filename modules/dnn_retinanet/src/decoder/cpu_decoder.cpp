@@ -123,8 +123,18 @@ public:
             CV_Error(Error::StsOutOfRange, format("dnn_retinanet: NMS threshold must be in (0, 1], got %g", t));
         config_.selection.nmsThreshold = t;
     }
-    void setTopK(int k) CV_OVERRIDE { config_.selection.topkPerLevel = k; }
-    void setMaxDetections(int m) CV_OVERRIDE { config_.selection.maxDetections = m; }
+    void setTopK(int k) CV_OVERRIDE
+    {
+        if (k > 1000000)
+            CV_Error(Error::StsOutOfRange, format("dnn_retinanet: top-k per level %d is over the limit of 1000000 (<= 0: no limit)", k));
+        config_.selection.topkPerLevel = k;
+    }
+    void setMaxDetections(int m) CV_OVERRIDE
+    {
+        if (m > 100000)
+            CV_Error(Error::StsOutOfRange, format("dnn_retinanet: max detections %d is over the limit of 100000 (<= 0: unlimited)", m));
+        config_.selection.maxDetections = m;
+    }
     void setClassAgnosticNms(bool a) CV_OVERRIDE { config_.selection.classAgnosticNms = a; }
     DecodeStats getLastStats() const CV_OVERRIDE { return stats_; }
 
