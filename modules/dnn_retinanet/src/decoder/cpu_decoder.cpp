@@ -8,6 +8,7 @@
 // when it reaches it and stops at max detections. Scratch buffers live in the decoder and are reused.
 
 #include "decode_plan.hpp"
+#include "../busy_guard.hpp"
 #include "../nms/nms.hpp"
 #include "../selection/candidates.hpp"
 
@@ -65,6 +66,7 @@ public:
                 const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames,
                 std::vector<std::vector<Detection> >& detections) CV_OVERRIDE
     {
+        detail::BusyGuard busy(busy_, "RetinaNetDecoder::decode");
         run(outputs, outputNames, inputSize, imageSizes, frames);
         detections.resize(plan_.batch);
         for (int n = 0; n < plan_.batch; n++)
@@ -92,6 +94,7 @@ public:
                       const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames,
                       OutputArray blob) CV_OVERRIDE
     {
+        detail::BusyGuard busy(busy_, "RetinaNetDecoder::decodeToBlob");
         run(outputs, outputNames, inputSize, imageSizes, frames);
         int total = 0;
         for (int n = 0; n < plan_.batch; n++) total += (int)keep_[n].size();
@@ -139,6 +142,7 @@ public:
     DecodeStats getLastStats() const CV_OVERRIDE { return stats_; }
 
 private:
+    std::atomic<bool> busy_{false};
     struct WorkItem { int image, level; size_t begin, end; };
 
     void run(InputArrayOfArrays outputsArr, const std::vector<std::string>& names, const Size& inputSize,

@@ -5,6 +5,7 @@
 // snapshots its output names, so the inherited detect() and Net::forward() see the decoder; this
 // class' own detect() adds the config's full preprocessing and maps boxes back to the frame.
 
+#include "../busy_guard.hpp"
 #include "../precomp.hpp"
 #include "../anchors/anchor_generator.hpp"
 #include "../layer/decode_layer.hpp"
@@ -34,6 +35,7 @@ struct RetinaNetDetectionModel::Impl
     Mat blob;
     std::vector<Mat> outs;
     std::vector<LetterboxInfo> infos;
+    std::atomic<bool> busy{false}; //!< detectBatch running (detail::BusyGuard)
 };
 
 struct RetinaNetDetectionModel::Prepared
@@ -346,6 +348,7 @@ void RetinaNetDetectionModel::detect(InputArray frame, std::vector<Detection>& d
 void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vector<std::vector<Detection> >& detections)
 {
     Impl& r = implOf(retina);
+    detail::BusyGuard busy(r.busy, "RetinaNetDetectionModel::detect/detectBatch");
     std::vector<Mat> frames;
     if (framesArr.kind() == _InputArray::STD_VECTOR_MAT || framesArr.kind() == _InputArray::STD_ARRAY_MAT)
         framesArr.getMatVector(frames);
