@@ -26,6 +26,9 @@ build fuzz_config $SRC_CONFIG
 rc=0
 for t in fuzz_config; do
   rm -rf "$B/corpus_$t" && mkdir -p "$B/corpus_$t" && cp fuzz/corpus/${t#fuzz_}/* "$B/corpus_$t/"
+  # Reproducers of past findings (fuzz/regressions/<target>_*) must pass first.
+  regs=$(ls fuzz/regressions/${t#fuzz_}_* 2>/dev/null || true)
+  [ -z "$regs" ] || "$B/$t" -timeout=10 $regs >/dev/null 2>&1 || { echo "$t: a regression input fails"; rc=1; }
   echo "== $t: ${SECONDS_PER_TARGET}s"
   (cd "$B" && ./$t -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
        -print_final_stats=1 "corpus_$t" 2>&1 | tail -25) || rc=1

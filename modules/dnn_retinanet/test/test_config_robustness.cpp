@@ -33,10 +33,19 @@ TEST(DnnRetinaNet_ConfigRobustness, empty_key_does_not_throw_length_error)
     EXPECT_CV_ERROR(RetinaNetConfig::load(path), path);
 }
 
+TEST(DnnRetinaNet_ConfigRobustness, indented_root_does_not_hang)
+{
+    // Found by fuzz/fuzz_config: OpenCV 4.6's YAML reader loops forever on this 29-byte text.
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("hang.yml", "%YAML:1.0\n---\n  a: 1\n----\n# x\n")),
+                    "must start in the first column");
+}
+
 TEST(DnnRetinaNet_ConfigRobustness, deep_nesting_is_rejected_before_parsing)
 {
     EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("deep.yml", "a: " + std::string(4000, '['))), "nested deeper than");
     EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("deep2.yml", "{\"a\": " + std::string(4000, '{'))), "nested deeper than");
+    // The 100 KB "[[[[..." on one line (stack overflow in OpenCV 4.6's reader).
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("deep100k.yml", std::string(100000, '['))), "line longer than 4096");
     std::string indented = "%YAML:1.0\n---\n";
     for (int i = 0; i < 200; i++) indented += std::string(i, ' ') + "k:\n";
     EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("indent.yml", indented)), "indented more than");
