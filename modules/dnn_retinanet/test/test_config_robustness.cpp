@@ -38,6 +38,8 @@ TEST(DnnRetinaNet_ConfigRobustness, indented_root_does_not_hang)
     // Found by fuzz/fuzz_config: OpenCV 4.6's YAML reader loops forever on this 29-byte text.
     EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("hang.yml", "%YAML:1.0\n---\n  a: 1\n----\n# x\n")),
                     "must start in the first column");
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("hang2.yml", "%YAML:1.0\n---\n...-\n  a: 1\n")),
+                    "not a document marker");
 }
 
 TEST(DnnRetinaNet_ConfigRobustness, deep_nesting_is_rejected_before_parsing)

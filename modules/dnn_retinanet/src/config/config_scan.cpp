@@ -76,6 +76,9 @@ void scanConfigText(const std::string& text, const std::string& where)
                 fail(where, line, "more than one YAML document");
             pos = end + 1; line++; continue;
         }
+        // "...-" / "----" at the start of a line: OpenCV 4.6 loops forever on "...-\n  a: 1\n" (fuzz_config).
+        if (!json && flowDepth == 0 && (text.compare(pos, 3, "---") == 0 || text.compare(pos, 3, "...") == 0))
+            fail(where, line, "a line starting with '---' or '...' that is not a document marker");
         // The top level starts in column 1: OpenCV 4.6's reader loops forever on an indented root
         // followed by a less indented line ("%YAML:1.0\n---\n  a: 1\n----\n# x\n", found by fuzz_config).
         if (!json && flowDepth == 0 && !seenContent && i < end && text[i] != '#' && text[i] != '\r')
