@@ -53,7 +53,7 @@ int main(int argc, char** argv)
         "{ data        | " DNN_RETINANET_DATA_DIR " | data folder (shipped model) }";
     CommandLineParser parser(argc, argv, keys);
     parser.about("RetinaNet object detection on images (OpenCV dnn_retinanet)");
-    const int exitCode = sample::helpOrErrors(parser, argc);
+    const int exitCode = sample::helpOrErrors(parser, argc, argv, keys, sample::commonNumberRules());
     if (exitCode >= 0)
         return exitCode;
     try

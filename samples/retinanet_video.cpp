@@ -881,6 +881,19 @@ int main(int argc, char** argv)
         parser.printErrors();
         return EXIT_USAGE;
     }
+    {
+        std::vector<sample::NumberRule> rules = sample::commonNumberRules();
+        const std::vector<sample::NumberRule> own = {
+            {"fps", 0, 1000, false}, {"max-frames", 0, 9e15, true}, {"batch", 1, 256, true}, {"queue", 1, 1024, true},
+            {"loop", 1, 1e9, true}, {"rss-every", 1, 1e9, true}, {"draw-thr", 0, 1, false}};
+        rules.insert(rules.end(), own.begin(), own.end());
+        const std::string errors = sample::checkArgs(argc, argv, keys, rules);
+        if (!errors.empty())
+        {
+            std::cerr << "error: " << errors;
+            return EXIT_USAGE;
+        }
+    }
     if (parser.get<std::string>("input").empty())
     {
         std::cerr << "error: --input is required (camera index, file, sequence pattern, pipeline or URL)" << std::endl;

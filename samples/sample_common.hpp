@@ -8,7 +8,12 @@
 #include <opencv2/dnn_retinanet.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,9 +35,74 @@ static const char* const kCommonKeys =
     "{ backend     | cpu   | cpu | cuda }"
     "{ target      | cpu   | cpu | cuda | cuda_fp16 | opencl | opencl_fp16 }";
 
+/** One numeric option's accepted range (checked by checkArgs). */
+struct NumberRule
+{
+    const char* key;
+    double min, max;
+    bool integer;
+};
+
+/** Strict checks cv::CommandLineParser does not make (it turns "--thr=abc" into 0 and ignores
+ *  unknown options): every "-x" / "--name[=value]" argument must be one of @p keys' names, and each
+ *  rule's value must be a whole, finite number (an integer when asked) in [min, max]. Returns the
+ *  problems, one per line; empty when all is well. */
+inline std::string checkArgs(int argc, char** argv, const std::string& keys, const std::vector<NumberRule>& rules)
+{
+    std::vector<std::string> names;
+    for (size_t b = keys.find('{'); b != std::string::npos; b = keys.find('{', b + 1))
+    {
+        const size_t bar = keys.find('|', b);
+        std::istringstream ss(keys.substr(b + 1, bar - b - 1));
+        for (std::string n; ss >> n;) names.push_back(n);
+    }
+    std::string errors;
+    std::vector<std::string> given;
+    for (int i = 1; i < argc; i++)
+    {
+        std::string a = argv[i];
+        if (a.size() < 2 || a[0] != '-') continue;
+        a = a.substr(a[1] == '-' ? 2 : 1);
+        const std::string name = a.substr(0, a.find('='));
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            errors += "unknown option '" + std::string(argv[i]) + "' (see --help)\n";
+    }
+    for (const NumberRule& r : rules)
+    {
+        // The value the parser will use (given or default), as text.
+        std::string v;
+        for (int i = 1; i < argc; i++)
+        {
+            std::string a = argv[i];
+            const std::string pre1 = "--" + std::string(r.key) + "=", pre2 = "-" + std::string(r.key) + "=";
+            if (a.compare(0, pre1.size(), pre1) == 0) v = a.substr(pre1.size());
+            else if (a.compare(0, pre2.size(), pre2) == 0) v = a.substr(pre2.size());
+        }
+        if (v.empty()) continue;  // default
+        char* end = nullptr;
+        errno = 0;
+        const double d = std::strtod(v.c_str(), &end);
+        const bool whole = end && *end == '\0' && end != v.c_str() && errno == 0;
+        if (!whole || !std::isfinite(d))
+            errors += "--" + std::string(r.key) + "=" + v + ": not a number\n";
+        else if (r.integer && d != std::floor(d))
+            errors += "--" + std::string(r.key) + "=" + v + ": not an integer\n";
+        else if (d < r.min || d > r.max)
+            errors += format("--%s=%s: out of range [%g, %g]\n", r.key, v.c_str(), r.min, r.max);
+    }
+    return errors;
+}
+
+//! The rules for kCommonKeys' numbers (-1: the config's threshold).
+inline std::vector<NumberRule> commonNumberRules()
+{
+    return {{"thr", -1, 1, false}, {"nms", -1, 1, false}};
+}
+
 /** Prints the help (--help, or no argument at all) or the parse errors. Returns the exit code to
  *  leave with, or -1 to go on. */
-inline int helpOrErrors(const CommandLineParser& parser, int argc)
+inline int helpOrErrors(const CommandLineParser& parser, int argc, char** argv = nullptr, const std::string& keys = std::string(),
+                        const std::vector<NumberRule>& rules = std::vector<NumberRule>())
 {
     if (parser.has("help") || argc == 1)
     {
@@ -43,6 +113,15 @@ inline int helpOrErrors(const CommandLineParser& parser, int argc)
     {
         parser.printErrors();
         return 1;
+    }
+    if (argv)
+    {
+        const std::string errors = checkArgs(argc, argv, keys, rules);
+        if (!errors.empty())
+        {
+            std::cerr << "error: " << errors;
+            return 1;
+        }
     }
     return -1;
 }

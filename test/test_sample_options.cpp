@@ -179,3 +179,33 @@ TEST(SampleOptions, external_data_onnx_is_read_or_its_missing_side_file_named)
 }
 
 } // namespace
+
+namespace {
+
+// The samples reject malformed numbers and unknown options with exit code 1 and a message naming
+// the argument (cv::CommandLineParser alone reads "--thr=abc" as 0 and ignores "--foo").
+void expectUsageError(const std::string& cmd, const std::string& needle)
+{
+    int status = 0;
+    const std::string out = run(cmd, status, true);
+    ASSERT_TRUE(WIFEXITED(status)) << cmd << "\n" << out;
+    EXPECT_EQ(1, WEXITSTATUS(status)) << cmd << "\n" << out;
+    EXPECT_NE(out.find(needle), std::string::npos) << cmd << "\n" << out;
+}
+
+TEST(SampleOptions, malformed_numbers_and_unknown_options_are_rejected)
+{
+    expectUsageError(kDetect + " --thr=abc", "--thr=abc: not a number");
+    expectUsageError(kDetect + " --thr=nan", "--thr=nan: not a number");
+    expectUsageError(kDetect + " --thr=1.5", "--thr=1.5: out of range");
+    expectUsageError(kDetect + " --nms=0.5x", "--nms=0.5x: not a number");
+    expectUsageError(kDetect + " --foo", "unknown option '--foo'");
+    const std::string video = "'" + kBin + "/retinanet_video' --input='" + kRoot + "/data/images/demo/demo_00.png' --show=false";
+    expectUsageError(video + " --max-frames=-1", "--max-frames=-1: out of range");
+    expectUsageError(video + " --fps=-5", "--fps=-5: out of range");
+    expectUsageError(video + " --batch=2.5", "--batch=2.5: not an integer");
+    expectUsageError(video + " --thr=abc", "--thr=abc: not a number");
+    expectUsageError(video + " --bogus=1", "unknown option '--bogus=1'");
+}
+
+} // namespace

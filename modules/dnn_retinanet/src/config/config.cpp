@@ -27,34 +27,72 @@ void fail(const std::string& what)
     CV_Error(Error::StsBadArg, "dnn_retinanet config: " + what);
 }
 bool finite(float v) { return std::isfinite(v); }
+
+// Upper bounds (issue 13): far above any published RetinaNet, low enough that the memory a config
+// implies (anchors, scores, detections) stays bounded and every size product fits in int.
+const int kMaxClasses = 100000;
+const int kMaxLevels = 16;
+const float kMaxStride = 4096.f;
+const int kMaxSizesPerLevel = 64;
+const int kMaxAspectRatios = 64;
+const int kMaxAnchorsPerLocation = 256;
+const float kMaxAnchorSize = 1e5f;
+const int64_t kMaxChannelsPerLevel = 10000000;  // A * K (or A * (K + 1)) channels of one head
+const int kMaxTopk = 1000000;
+const int kMaxDetectionsLimit = 100000;
+const int kMaxInputSide = 16384;
+const int kMaxPadDivisor = 4096;
+
+void checkMax(int64_t v, int64_t limit, const char* key)
+{
+    if (v > limit)
+        fail(format("'%s' is %lld, over the limit of %lld", key, (long long)v, (long long)limit));
+}
 }
 
 void RetinaNetConfig::validate() const
 {
     if (numClasses <= 0)
         fail(format("'num_classes' must be positive (got %d)", numClasses));
+    checkMax(numClasses, kMaxClasses, "num_classes");
     if (!classNames.empty() && (int)classNames.size() != numClasses)
         fail(format("'class_names' has %d entries but 'num_classes' is %d", (int)classNames.size(), numClasses));
 
     const int L = anchors.numLevels();
     if (L <= 0)
         fail("'anchors.strides' is empty");
+    checkMax(L, kMaxLevels, "anchors.strides (number of levels)");
     for (float s : anchors.strides)
+    {
         if (!(s > 0) || !finite(s))
             fail(format("'anchors.strides' must be positive (got %g)", s));
+        if (s > kMaxStride)
+            fail(format("'anchors.strides' value %g is over the limit of %g", s, kMaxStride));
+    }
+    checkMax(anchors.sizesPerLevel, kMaxSizesPerLevel, "anchors.sizes per level (scales_per_octave)");
+    checkMax((int64_t)anchors.aspectRatios.size(), kMaxAspectRatios, "anchors.aspect_ratios (count)");
     if (anchors.sizesPerLevel <= 0 || anchors.sizes.empty())
         fail("'anchors.sizes' is empty");
     if ((int)anchors.sizes.size() != L * anchors.sizesPerLevel)
         fail(format("'anchors.sizes' has %d rows but there are %d levels (strides)",
                     (int)anchors.sizes.size() / anchors.sizesPerLevel, L));
     for (float s : anchors.sizes)
+    {
         if (!(s > 0) || !finite(s))
             fail(format("'anchors.sizes' must be positive (got %g)", s));
+        if (s > kMaxAnchorSize)
+            fail(format("'anchors.sizes' value %g is over the limit of %g", s, kMaxAnchorSize));
+    }
     if (anchors.aspectRatios.empty())
         fail("'anchors.aspect_ratios' is empty");
     for (float r : anchors.aspectRatios)
-        if (!(r > 0) || !finite(r))
-            fail(format("'anchors.aspect_ratios' must be positive (got %g)", r));
+        if (!(r > 0) || !finite(r) || r > 1e4f || r < 1e-4f)
+            fail(format("'anchors.aspect_ratios' must be in [1e-4, 1e4] (got %g)", r));
+    {
+        const int64_t A = (int64_t)anchors.sizesPerLevel * (int64_t)anchors.aspectRatios.size();
+        checkMax(A, kMaxAnchorsPerLocation, "anchors per location (sizes per level x aspect ratios)");
+        checkMax(A * ((int64_t)numClasses + 1), kMaxChannelsPerLevel, "classification channels per level (anchors x (num_classes + 1))");
+    }
     if (anchors.order != ANCHOR_ORDER_RATIO_MAJOR && anchors.order != ANCHOR_ORDER_SIZE_MAJOR)
         fail("invalid 'anchors.order'");
     if (anchors.rounding < ANCHOR_ROUNDING_NONE || anchors.rounding > ANCHOR_ROUNDING_QUANTIZED)
@@ -77,6 +115,8 @@ void RetinaNetConfig::validate() const
         fail("invalid 'box_coding.plus_one'");
     if (boxCoding.clamp < DELTA_CLAMP_NONE || boxCoding.clamp > DELTA_CLAMP_SYMMETRIC)
         fail("invalid 'box_coding.clamp'");
+    if (!std::isfinite(boxCoding.clampValue))
+        fail(format("'box_coding.clamp_value' must be finite (got %g)", boxCoding.clampValue));
     if (boxCoding.clamp != DELTA_CLAMP_NONE && !(boxCoding.clampValue > 0))
         fail(format("'box_coding.clamp_value' must be positive (got %g)", boxCoding.clampValue));
     if (boxCoding.clip < CLIP_NONE || boxCoding.clip > CLIP_AFTER_NMS)
@@ -92,6 +132,8 @@ void RetinaNetConfig::validate() const
 
     if (scoring.activation < SCORE_SIGMOID || scoring.activation > SCORE_SOFTMAX)
         fail("invalid 'scoring.activation'");
+    if (!finite(scoring.gamma) || !finite(scoring.beta))
+        fail(format("'scoring.gamma' and 'scoring.beta' must be finite (got %g, %g)", scoring.gamma, scoring.beta));
     if (scoring.activation == SCORE_FL_STAR && (!(scoring.gamma > 0) || !finite(scoring.beta)))
         fail(format("FL* needs 'scoring.gamma' > 0 (got %g) and a finite 'scoring.beta'", scoring.gamma));
     if (scoring.activation == SCORE_SOFTMAX &&
@@ -112,6 +154,8 @@ void RetinaNetConfig::validate() const
         fail("invalid 'selection.order'");
     if (!(selection.nmsThreshold > 0.f && selection.nmsThreshold <= 1.f))
         fail(format("'selection.nms_threshold' must be in (0, 1] (got %g)", selection.nmsThreshold));
+    checkMax(selection.topkPerLevel, kMaxTopk, "selection.topk_per_level");
+    checkMax(selection.maxDetections, kMaxDetectionsLimit, "selection.max_detections");
     if (!finite(selection.minBoxSize))
         fail(format("'selection.min_box_size' must be finite (negative: no filter; got %g)", selection.minBoxSize));
 
@@ -129,8 +173,19 @@ void RetinaNetConfig::validate() const
     if (!(p.scale > 0) || !std::isfinite(p.scale))
         fail("'preprocess.scale' must be positive");
     for (int c = 0; c < 3; c++)
-        if (!(p.std[c] > 0))
-            fail("'preprocess.std' must be positive");
+    {
+        if (!(p.std[c] > 0) || !std::isfinite(p.std[c]))
+            fail(format("'preprocess.std' must be positive and finite (got %g)", p.std[c]));
+        if (!std::isfinite(p.mean[c]))
+            fail(format("'preprocess.mean' must be finite (got %g)", p.mean[c]));
+    }
+    if (!std::isfinite(p.padValue))
+        fail(format("'preprocess.pad_value' must be finite (got %g)", p.padValue));
+    checkMax(p.inputSize.width, kMaxInputSide, "preprocess.input_size width");
+    checkMax(p.inputSize.height, kMaxInputSide, "preprocess.input_size height");
+    checkMax(p.minSize, kMaxInputSide, "preprocess.min_size");
+    checkMax(p.maxSize, kMaxInputSide, "preprocess.max_size");
+    checkMax(p.padDivisor, kMaxPadDivisor, "preprocess.pad_divisor");
     if (p.resize < RESIZE_NONE || p.resize > RESIZE_LETTERBOX)
         fail("invalid 'preprocess.resize'");
     if ((p.resize == RESIZE_FIXED || p.resize == RESIZE_LETTERBOX) && (p.inputSize.width <= 0 || p.inputSize.height <= 0))

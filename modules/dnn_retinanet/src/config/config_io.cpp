@@ -6,6 +6,7 @@
 
 #include "../precomp.hpp"
 #include "presets.hpp"
+#include "config_scan.hpp"
 
 #include <fstream>
 #include <initializer_list>
@@ -57,7 +58,14 @@ const char* enumName(const EnumNames& names, int value, const char* field)
 class Section
 {
 public:
-    Section(const FileNode& node, const std::string& path) : node_(node), path_(path) {}
+    Section(const FileNode& node, const std::string& path) : node_(node), path_(path)
+    {
+        // "anchors: 5": a section given as a scalar or a list.
+        if (!node_.empty() && !node_.isMap() && !node_.isNone())
+            CV_Error(Error::StsParseError, "dnn_retinanet config: '" + (path_.empty() ? std::string("<root>") : path_) +
+                                           "' must be a section (a map of fields), not a " +
+                                           (node_.isSeq() ? "list" : "single value"));
+    }
 
     bool has(const char* key) const { return !node_.empty() && !node_[key].empty(); }
     FileNode child(const char* key) { used_.push_back(key); return node_.empty() ? FileNode() : node_[key]; }
@@ -425,25 +433,7 @@ RetinaNetConfig RetinaNetConfig::load(const std::string& pathOrPreset)
             return preset(pathOrPreset);
         CV_Error(Error::StsObjectNotFound, "dnn_retinanet: config file not found: '" + pathOrPreset + "'");
     }
-    FileStorage fs;
-    try
-    {
-        fs.open(pathOrPreset, FileStorage::READ);
-    }
-    catch (const cv::Exception& e)
-    {
-        CV_Error(Error::StsParseError, "dnn_retinanet: cannot parse config '" + pathOrPreset + "': " + e.msg);
-    }
-    if (!fs.isOpened())
-        CV_Error(Error::StsParseError, "dnn_retinanet: cannot open config '" + pathOrPreset + "'");
-    try
-    {
-        return read(fs.root());
-    }
-    catch (const cv::Exception& e)
-    {
-        CV_Error(e.code, e.err + " (in '" + pathOrPreset + "')");
-    }
+    return detail::readConfigText(detail::readConfigFile(pathOrPreset), pathOrPreset);
 }
 
 RetinaNetConfig RetinaNetConfig::preset(const std::string& name)
@@ -456,8 +446,7 @@ RetinaNetConfig RetinaNetConfig::preset(const std::string& name)
             known += (known.empty() ? "" : ", ") + n;
         CV_Error(Error::StsObjectNotFound, "dnn_retinanet: unknown preset '" + name + "' (known presets: " + known + ")");
     }
-    FileStorage fs(text, FileStorage::READ | FileStorage::MEMORY);
-    return read(fs.root());
+    return detail::readConfigText(text, "preset " + name);
 }
 
 std::vector<std::string> RetinaNetConfig::presetNames()

@@ -8,6 +8,7 @@
 // when it reaches it and stops at max detections. Scratch buffers live in the decoder and are reused.
 
 #include "decode_plan.hpp"
+#include "../busy_guard.hpp"
 #include "../nms/nms.hpp"
 #include "../selection/candidates.hpp"
 
@@ -65,6 +66,7 @@ public:
                 const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames,
                 std::vector<std::vector<Detection> >& detections) CV_OVERRIDE
     {
+        detail::BusyGuard busy(busy_, "RetinaNetDecoder::decode");
         run(outputs, outputNames, inputSize, imageSizes, frames);
         detections.resize(plan_.batch);
         for (int n = 0; n < plan_.batch; n++)
@@ -92,6 +94,7 @@ public:
                       const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames,
                       OutputArray blob) CV_OVERRIDE
     {
+        detail::BusyGuard busy(busy_, "RetinaNetDecoder::decodeToBlob");
         run(outputs, outputNames, inputSize, imageSizes, frames);
         int total = 0;
         for (int n = 0; n < plan_.batch; n++) total += (int)keep_[n].size();
@@ -123,12 +126,23 @@ public:
             CV_Error(Error::StsOutOfRange, format("dnn_retinanet: NMS threshold must be in (0, 1], got %g", t));
         config_.selection.nmsThreshold = t;
     }
-    void setTopK(int k) CV_OVERRIDE { config_.selection.topkPerLevel = k; }
-    void setMaxDetections(int m) CV_OVERRIDE { config_.selection.maxDetections = m; }
+    void setTopK(int k) CV_OVERRIDE
+    {
+        if (k > 1000000)
+            CV_Error(Error::StsOutOfRange, format("dnn_retinanet: top-k per level %d is over the limit of 1000000 (<= 0: no limit)", k));
+        config_.selection.topkPerLevel = k;
+    }
+    void setMaxDetections(int m) CV_OVERRIDE
+    {
+        if (m > 100000)
+            CV_Error(Error::StsOutOfRange, format("dnn_retinanet: max detections %d is over the limit of 100000 (<= 0: unlimited)", m));
+        config_.selection.maxDetections = m;
+    }
     void setClassAgnosticNms(bool a) CV_OVERRIDE { config_.selection.classAgnosticNms = a; }
     DecodeStats getLastStats() const CV_OVERRIDE { return stats_; }
 
 private:
+    std::atomic<bool> busy_{false};
     struct WorkItem { int image, level; size_t begin, end; };
 
     void run(InputArrayOfArrays outputsArr, const std::vector<std::string>& names, const Size& inputSize,

@@ -2,6 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
 #include "decode_layer.hpp"
+#include "../config/config_scan.hpp"
 
 namespace cv { namespace dnn_retinanet {
 
@@ -31,8 +32,7 @@ RetinaNetDecodeLayer::RetinaNetDecodeLayer(const dnn::LayerParams& params)
     if (!params.has("config"))
         CV_Error(Error::StsBadArg, "dnn_retinanet: the RetinaNetDecode layer needs a 'config' parameter (YAML text)");
     const std::string text = params.get<std::string>("config");
-    FileStorage fs(text, FileStorage::READ | FileStorage::MEMORY);
-    RetinaNetConfig config = RetinaNetConfig::read(fs.root());
+    RetinaNetConfig config = detail::readConfigText(text, "RetinaNetDecode layer parameter 'config'");
     // The inputs arrive in config order (scores, then boxes): bind them by internal names.
     const int L = config.outputs.layout == LAYOUT_CONCATENATED ? 1 : config.anchors.numLevels();
     config.outputs.clsNames.clear();
@@ -67,7 +67,8 @@ bool RetinaNetDecodeLayer::getMemoryShapes(const std::vector<dnn::MatShape>& inp
                                           "input, got %d inputs", heads, (int)inputs.size()));
     // The batch comes from the heads: the input pin of a dynamic ONNX graph reports 0 on 4.6.
     const int batch = inputs[0].empty() ? 1 : (c.outputs.layout == LAYOUT_PER_LEVEL_NCHW || c.outputs.layout == LAYOUT_PER_LEVEL_NHWC || inputs[0].size() == 3 ? inputs[0][0] : 1);
-    outputs.assign(1, dnn::MatShape{1, 1, std::max(batch, 1) * rowsPerImage(), 7});
+    allocatedRows_ = rowsPerImage();
+    outputs.assign(1, dnn::MatShape{1, 1, std::max(batch, 1) * allocatedRows_, 7});
     return false;
 }
 
@@ -107,8 +108,9 @@ void RetinaNetDecodeLayer::forward(InputArrayOfArrays inputsArr, OutputArrayOfAr
     const bool frameBoxes = !frames.empty() && decoder_->getConfig().boxCoding.clipSpace == CLIP_SPACE_FRAME;
 
     Mat& out = outputs[0];
-    const int rows = rowsPerImage();
-    CV_Assert(out.total() >= (size_t)detections_.size() * rows * 7);
+    // Rows per image: the current max_detections, but never more than the output was sized for
+    // (setMaxDetections after an allocation: the model re-allocates, a raw Net keeps the old size).
+    const int rows = (int)std::min((size_t)rowsPerImage(), out.total() / 7 / std::max(detections_.size(), (size_t)1));
     float* p = out.ptr<float>();
     const size_t totalRows = out.total() / 7;
     size_t row = 0;

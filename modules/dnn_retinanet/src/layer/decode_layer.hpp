@@ -48,8 +48,13 @@ public:
     //! Milliseconds spent in the last forward.
     double lastMilliseconds() const { return lastMs_; }
 
+    /** True when max_detections changed since the output was sized (getMemoryShapes): the net
+     * must re-allocate before the next forward (the model forces it, see detectBatch). */
+    bool outputNeedsReallocation() const { return allocatedRows_ != rowsPerImage(); }
+
 private:
     int rowsPerImage() const;
+    mutable int allocatedRows_ = 0; //!< rows per image the output was last sized for
 
     Ptr<RetinaNetDecoder> decoder_;
     std::vector<std::string> inputNames_;

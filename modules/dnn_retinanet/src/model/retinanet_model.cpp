@@ -5,6 +5,7 @@
 // snapshots its output names, so the inherited detect() and Net::forward() see the decoder; this
 // class' own detect() adds the config's full preprocessing and maps boxes back to the frame.
 
+#include "../busy_guard.hpp"
 #include "../precomp.hpp"
 #include "../anchors/anchor_generator.hpp"
 #include "../layer/decode_layer.hpp"
@@ -34,6 +35,7 @@ struct RetinaNetDetectionModel::Impl
     Mat blob;
     std::vector<Mat> outs;
     std::vector<LetterboxInfo> infos;
+    std::atomic<bool> busy{false}; //!< detectBatch running (detail::BusyGuard)
 };
 
 struct RetinaNetDetectionModel::Prepared
@@ -346,6 +348,7 @@ void RetinaNetDetectionModel::detect(InputArray frame, std::vector<Detection>& d
 void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vector<std::vector<Detection> >& detections)
 {
     Impl& r = implOf(retina);
+    detail::BusyGuard busy(r.busy, "RetinaNetDetectionModel::detect/detectBatch");
     std::vector<Mat> frames;
     if (framesArr.kind() == _InputArray::STD_VECTOR_MAT || framesArr.kind() == _InputArray::STD_ARRAY_MAT)
         framesArr.getMatVector(frames);
@@ -374,6 +377,14 @@ void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vec
     tm.reset();
     tm.start();
     dnn::Net& net = getNetwork_();
+    if (r.layer->outputNeedsReallocation())
+    {
+        // setMaxDetections changed the decode layer's output rows since the net was allocated:
+        // OpenCV 4.6 re-allocates (and asks the layer for its shapes again) when the input shape
+        // changes, so set a differently shaped input first.
+        const int h = r.blob.dims == 4 && r.blob.size[2] == 1 ? 2 : 1;
+        net.setInput(Mat(std::vector<int>{1, r.blob.dims == 4 ? r.blob.size[1] : 3, h, 1}, CV_32F, Scalar(0)));
+    }
     net.setInput(r.blob);
     r.layer->setNextImageSizes(imageSizes);
     r.layer->setNextFrames(frameInfos);
@@ -449,6 +460,11 @@ struct NmsOverride
 void RetinaNetDetectionModel::detect(InputArray frame, std::vector<int>& classIds, std::vector<float>& confidences,
                                      std::vector<Rect2d>& boxes, float confThreshold, float nmsThreshold)
 {
+    if (!(confThreshold >= 0.f && confThreshold <= 1.f))
+        CV_Error(Error::StsOutOfRange, format("dnn_retinanet: detect() confThreshold must be in [0, 1] (got %g)", confThreshold));
+    if (cvIsNaN(nmsThreshold) || nmsThreshold > 1.f)
+        CV_Error(Error::StsOutOfRange, format("dnn_retinanet: detect() nmsThreshold must be in (0, 1], or <= 0 for the "
+                                              "configured one (got %g)", nmsThreshold));
     std::vector<Detection> dets;
     {
         NmsOverride o(implOf(retina).layer->decoder(), nmsThreshold);
@@ -490,8 +506,8 @@ RetinaNetDetectionModel& RetinaNetDetectionModel::setNmsThreshold(float t) { imp
 RetinaNetDetectionModel& RetinaNetDetectionModel::setTopK(int k) { implOf(retina).layer->decoder().setTopK(k); return *this; }
 RetinaNetDetectionModel& RetinaNetDetectionModel::setMaxDetections(int m)
 {
-    if (m <= 0)
-        CV_Error(Error::StsOutOfRange, "dnn_retinanet: max detections must be positive in a model");
+    if (m <= 0 || m > 100000)
+        CV_Error(Error::StsOutOfRange, format("dnn_retinanet: max detections must be in [1, 100000] in a model (got %d)", m));
     implOf(retina).layer->decoder().setMaxDetections(m);
     return *this;
 }

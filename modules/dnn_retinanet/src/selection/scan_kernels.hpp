@@ -13,7 +13,7 @@
 
 namespace cv { namespace dnn_retinanet { namespace scan {
 
-enum Isa
+enum Isa : int  // fixed underlying type: setIsa((Isa)42) in the tests is a defined out-of-range value, not UB
 {
     ISA_SCALAR = 0,
     ISA_SIMD128 = 1, //!< OpenCV 128-bit universal intrinsics: SSE2 (x86-64 baseline), NEON (ARM), ...
