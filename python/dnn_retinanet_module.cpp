@@ -303,6 +303,22 @@ auto withoutGil(std::mutex& mutex, F&& f) -> decltype(f())
     return f();
 }
 
+/** Seconds per call of @p n calls of @p f, timed in C++ (bench/python_overhead.py: the C++ side of
+ *  the binding's overhead). The result vector is reused across calls, as a C++ caller would. */
+template <typename F>
+std::vector<double> timeCalls(int n, F&& f)
+{
+    std::vector<double> t;
+    std::vector<std::vector<Detection> > d;
+    for (int i = 0; i < n; i++)
+    {
+        const int64 t0 = getTickCount();
+        f(d);
+        t.push_back((double)(getTickCount() - t0) / getTickFrequency());
+    }
+    return t;
+}
+
 struct PyModel
 {
     explicit PyModel(RetinaNetDetectionModel m) : model(std::move(m)) {}
@@ -592,7 +608,17 @@ PYBIND11_MODULE(dnn_retinanet, m)
         }, py::arg("agnostic"))
         .def("getLastStats", [](PyDecoder& self) {
             return withoutGil(self.mutex, [&] { return self.decoder->getLastStats(); });
-        });
+        })
+        .def("_cppDecodeTimes", [](PyDecoder& self, const py::iterable& outputs, const std::vector<std::string>& names,
+                                   const Size& inputSize, const std::vector<Size>& imageSizes, int n) {
+            DecoderInputs in = decoderInputs(outputs);
+            return withoutGil(self.mutex, [&] {
+                return timeCalls(n, [&](std::vector<std::vector<Detection> >& d) {
+                    self.decoder->decode(in.mats, names, inputSize, imageSizes, d);
+                });
+            });
+        }, py::arg("outputs"), py::arg("names"), py::arg("inputSize"), py::arg("imageSizes"), py::arg("n"),
+           "Benchmark helper (bench/python_overhead.py): n decode() calls in a C++ loop, seconds per call.");
 
     // ---------------------------------------------------------------- model
     py::class_<PyModel>(m, "RetinaNetDetectionModel",
@@ -707,7 +733,25 @@ PYBIND11_MODULE(dnn_retinanet, m)
         })
         .def("getLastTimings", [](PyModel& self) {
             return withoutGil(self.mutex, [&] { return self.model.getLastTimings(); });
-        }, "[preprocess, network, decode, postprocess] of the last call, in milliseconds.");
+        }, "[preprocess, network, decode, postprocess] of the last call, in milliseconds.")
+        .def("_cppDetectTimes", [](PyModel& self, const py::object& frame, int n, float confThreshold) {
+            MatRef f = imageFromPython(frame, "frame");
+            std::vector<int> ids;
+            std::vector<float> conf;
+            std::vector<Rect> boxes;
+            return withoutGil(self.mutex, [&] {
+                return timeCalls(n, [&](std::vector<std::vector<Detection> >& d) {
+                    d.resize(1);
+                    if (confThreshold >= 0)
+                        self.model.detect(f.mat, ids, conf, boxes, confThreshold);
+                    else
+                        self.model.detect(f.mat, d[0]);
+                });
+            });
+        }, py::arg("frame"), py::arg("n"), py::arg("confThreshold") = -1.f,
+           "Benchmark helper (bench/python_overhead.py): n calls in a C++ loop, seconds per call, of "
+           "detect(frame, detections) (what detectAll() wraps) or, with confThreshold >= 0, of "
+           "detect(frame, classIds, confidences, boxes, confThreshold) (what detect() wraps).");
 
     // ---------------------------------------------------------------- functions
     m.def("blobFromFrame", [](const py::object& frame, const PreprocessConfig& pre) {
