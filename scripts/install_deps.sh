@@ -3,7 +3,7 @@
 #   scripts/install_deps.sh            C++ build + tests, the Python module (pybind11) and its tests
 #   scripts/install_deps.sh --python   also the Python tools' packages (export, training, references)
 set -euo pipefail
-pkgs=(cmake g++ make pkg-config libopencv-dev libgtest-dev libbenchmark-dev
+pkgs=(cmake g++ make pkg-config libopencv-dev libgtest-dev libbenchmark-dev opencv-doc
       python3-dev python3-numpy pybind11-dev python3-pytest python3-opencv)
 if [[ "${1:-}" == "--python" ]]; then
   pkgs+=(python3-torch python3-torchvision python3-onnx)

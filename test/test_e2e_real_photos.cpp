@@ -66,17 +66,16 @@ PhotoReference loadPhotoReference(const std::string& model, const std::string& p
 }
 
 // Every reference detection matched one to one by a detection of the same label with |dscore| <=
-// 1e-4 whose four coordinates are within 1e-2 px; no extra detection. Measured (doc/model.md): where
-// the resize factor is an integer (no resampling rounding) boxes agree within 7e-4 px and scores
-// within 2e-5; otherwise cv::resize and torch's bilinear interpolate round the interpolation weights
-// differently and boxes differ by up to 6e-3 px. E2E_BOX_TOL / E2E_SCORE_TOL override for studies.
+// 1e-4 whose four coordinates are within 2e-3 px; no extra detection. Measured on these 20 cases
+// (doc/model.md): |dscore| <= 1e-5, box error <= 1.1e-3 px, all matched (the remaining difference is
+// cv2.dnn's float arithmetic against torch's). E2E_BOX_TOL / E2E_SCORE_TOL override for studies.
 struct MatchReport
 {
     int matched = 0;
     double worstScore = 0, worstBox = 0;
 };
 
-static double kBoxTol = 1e-2, kScoreTol = 1e-4;
+static double kBoxTol = 2e-3, kScoreTol = 1e-4;
 MatchReport matchExactly(const std::vector<Detection>& ref, const std::vector<Detection>& got)
 {
     MatchReport m;

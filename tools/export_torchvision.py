@@ -534,6 +534,7 @@ def preprocess_of(model, input_size=None, bake_normalization=False):
     p["max_size"] = int(t.max_size)
     p["pad_divisor"] = int(t.size_divisible)
     p["pad_value"] = 0.0
+    p["interpolation"] = "torch_linear"  # interpolate(mode="bilinear", align_corners=False)
     if input_size is not None:
         p["input_size"] = [int(input_size[1]), int(input_size[0])]  # [W, H]
     return p

@@ -76,6 +76,8 @@ DEFAULTS = {
         "pad_divisor": 32,
         "pad_value": 0.0,
         "interpolation": "linear",
+        "resize_rule": "torchvision",
+        "resize_input": "float",
     },
 }
 
@@ -294,6 +296,8 @@ ROWS = [
     ("preprocess.pad_divisor", lambda c: str(c["preprocess"]["pad_divisor"])),
     ("preprocess.pad_value", lambda c: num(c["preprocess"]["pad_value"])),
     ("preprocess.interpolation", lambda c: c["preprocess"]["interpolation"]),
+    ("preprocess.resize_rule", lambda c: c["preprocess"]["resize_rule"]),
+    ("preprocess.resize_input", lambda c: c["preprocess"]["resize_input"]),
 ]
 
 

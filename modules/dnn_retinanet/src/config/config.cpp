@@ -138,8 +138,13 @@ void RetinaNetConfig::validate() const
     if (p.resize == RESIZE_KEEP_RATIO && (p.minSize <= 0 || p.maxSize < p.minSize))
         fail(format("'preprocess.min_size'/'max_size' must satisfy 0 < min <= max (got %d, %d)", p.minSize, p.maxSize));
     if (p.interpolation != INTER_NEAREST && p.interpolation != INTER_LINEAR && p.interpolation != INTER_CUBIC &&
-        p.interpolation != INTER_AREA)
-        fail(format("'preprocess.interpolation' must be nearest, linear, cubic or area (got %d)", p.interpolation));
+        p.interpolation != INTER_AREA && p.interpolation != INTER_TORCH_LINEAR)
+        fail(format("'preprocess.interpolation' must be nearest, linear, cubic, area or torch_linear (got %d)",
+                    p.interpolation));
+    if (p.resizeRule < RESIZE_RULE_TORCHVISION || p.resizeRule > RESIZE_RULE_ODTK)
+        fail(format("invalid 'preprocess.resize_rule' (%d)", p.resizeRule));
+    if (p.resizeInput != RESIZE_INPUT_FLOAT && p.resizeInput != RESIZE_INPUT_UINT8)
+        fail(format("invalid 'preprocess.resize_input' (%d)", p.resizeInput));
     if (p.padDivisor <= 0)
         fail(format("'preprocess.pad_divisor' must be >= 1 (got %d)", p.padDivisor));
 }

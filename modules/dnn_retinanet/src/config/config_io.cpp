@@ -33,7 +33,9 @@ const EnumNames& activationNames()    { static const EnumNames n = {{"sigmoid", 
 const EnumNames& selectOrderNames()   { static const EnumNames n = {{"threshold_then_topk", SELECT_THRESHOLD_THEN_TOPK}, {"topk_then_threshold", SELECT_TOPK_THEN_THRESHOLD}}; return n; }
 const EnumNames& layoutNames()        { static const EnumNames n = {{"per_level_nchw", LAYOUT_PER_LEVEL_NCHW}, {"concatenated", LAYOUT_CONCATENATED}, {"per_level_nhwc", LAYOUT_PER_LEVEL_NHWC}}; return n; }
 const EnumNames& resizeNames()        { static const EnumNames n = {{"none", RESIZE_NONE}, {"fixed", RESIZE_FIXED}, {"keep_ratio", RESIZE_KEEP_RATIO}, {"letterbox", RESIZE_LETTERBOX}}; return n; }
-const EnumNames& interpolationNames() { static const EnumNames n = {{"nearest", INTER_NEAREST}, {"linear", INTER_LINEAR}, {"cubic", INTER_CUBIC}, {"area", INTER_AREA}}; return n; }
+const EnumNames& resizeRuleNames()    { static const EnumNames n = {{"torchvision", RESIZE_RULE_TORCHVISION}, {"detectron2", RESIZE_RULE_DETECTRON2}, {"mmdetection", RESIZE_RULE_MMDETECTION}, {"keras_retinanet", RESIZE_RULE_KERAS_RETINANET}, {"detectron", RESIZE_RULE_DETECTRON}, {"odtk", RESIZE_RULE_ODTK}}; return n; }
+const EnumNames& resizeInputNames()   { static const EnumNames n = {{"float", RESIZE_INPUT_FLOAT}, {"uint8", RESIZE_INPUT_UINT8}}; return n; }
+const EnumNames& interpolationNames() { static const EnumNames n = {{"nearest", INTER_NEAREST}, {"linear", INTER_LINEAR}, {"cubic", INTER_CUBIC}, {"area", INTER_AREA}, {"torch_linear", INTER_TORCH_LINEAR}}; return n; }
 
 std::string joinNames(const EnumNames& names)
 {
@@ -349,6 +351,8 @@ void readPreprocess(Section s, PreprocessConfig& p)
     s.integer("pad_divisor", p.padDivisor);
     s.real("pad_value", p.padValue);
     s.enumeration("interpolation", p.interpolation, interpolationNames());
+    s.enumeration("resize_rule", p.resizeRule, resizeRuleNames());
+    s.enumeration("resize_input", p.resizeInput, resizeInputNames());
     s.finish();
 }
 
@@ -535,6 +539,8 @@ void RetinaNetConfig::write(FileStorage& fs) const
     fs << "min_size" << preprocess.minSize << "max_size" << preprocess.maxSize;
     fs << "pad_divisor" << preprocess.padDivisor << "pad_value" << preprocess.padValue;
     fs << "interpolation" << enumName(interpolationNames(), preprocess.interpolation, "preprocess.interpolation");
+    fs << "resize_rule" << enumName(resizeRuleNames(), preprocess.resizeRule, "preprocess.resize_rule");
+    fs << "resize_input" << enumName(resizeInputNames(), preprocess.resizeInput, "preprocess.resize_input");
     fs << "}";
 }
 

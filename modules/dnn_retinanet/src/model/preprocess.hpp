@@ -7,17 +7,35 @@
 
 namespace cv { namespace dnn_retinanet {
 
-//! Any supported frame (8U/16U/32F, 1/3/4 channels) as 3-channel BGR float in 0..255.
-Mat toBgrFloat(InputArray frame);
-//! Size of the resized frame inside the input, and the per-axis scale.
-Size resizedSize(const Size& frame, const PreprocessConfig& pre, double& sx, double& sy);
+// Exported (CV_EXPORTS) for the unit tests only (an OpenCV build hides the module's internals).
+
+//! Any supported frame (8U/16U/32F, 1/3/4 channels) as 3-channel BGR in its own depth; @p alpha
+//! is the factor that brings it to 0..255 (1 for 8U, 255/65535 for 16U, 255 for 32F in [0, 1]).
+CV_EXPORTS Mat toBgr(InputArray frame, double& alpha);
+//! toBgr() converted to float 0..255.
+CV_EXPORTS Mat toBgrFloat(InputArray frame);
+/** Size of the resized frame inside the input, per the resize mode and (keep_ratio) resize_rule.
+ *  @p sx, @p sy: the scale boxes are mapped back with (frame = input / scale): the nominal factor
+ *  s of the keras_retinanet / detectron / odtk rules, else resized / frame size per axis. */
+CV_EXPORTS Size resizedSize(const Size& frame, const PreprocessConfig& pre, double& sx, double& sy);
 //! Network input size for a resized image (padding to the divisor, or the fixed size).
-Size paddedSize(const Size& image, const PreprocessConfig& pre);
-//! Writes image n of an (N, 3, H, W) blob: resize, channel order, normalisation, padding.
-void writeImageToBlob(const Mat& bgr, const PreprocessConfig& pre, const Size& imageSize, Mat& blob, int n);
+CV_EXPORTS Size paddedSize(const Size& image, const PreprocessConfig& pre);
+/** The frame (as toBgr() gives it) resized to info.imageSize as the rule does: cv::resize to that
+ *  size, or with fx = fy = info.scaleX (keras_retinanet / detectron: cv2.resize(img, None, fx, fy)
+ *  maps pixels with s itself, not with the rounded size). Same depth as @p bgr. */
+CV_EXPORTS void resizeFrame(const Mat& bgr, const PreprocessConfig& pre, const LetterboxInfo& info, Mat& out);
+//! Writes image n of an (N, 3, H, W) blob from toBgr()'s frame and @p alpha: resize (in the
+//! frame's depth for resize_input uint8, else in float), channel order, normalisation, padding.
+CV_EXPORTS void writeImageToBlob(const Mat& bgr, double alpha, const PreprocessConfig& pre, const LetterboxInfo& info,
+                                 Mat& blob, int n);
 //! N frames padded to one common input (bottom/right).
-void blobFromFrames(const std::vector<Mat>& frames, const PreprocessConfig& pre, Mat& blob,
-                    std::vector<LetterboxInfo>& infos);
+CV_EXPORTS void blobFromFrames(const std::vector<Mat>& frames, const PreprocessConfig& pre, Mat& blob,
+                               std::vector<LetterboxInfo>& infos);
+/** A box in network-input pixels (clamped to the resized image) mapped back to frame pixels the
+ *  way the rule's framework does it, in float32: torchvision x * float32(orig / new); detectron2
+ *  x * float32(double orig / new); mmdetection x * float32(1 / (new / orig)); keras_retinanet,
+ *  detectron and odtk x / float32(s). Other resize modes use torchvision's mapping. */
+CV_EXPORTS Vec4f boxToFrame(const Vec4f& box, const LetterboxInfo& info, const PreprocessConfig& pre);
 
 }}
 

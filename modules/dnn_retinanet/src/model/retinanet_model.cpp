@@ -187,26 +187,14 @@ void logOnce(std::atomic<bool>& flag, bool warning, const std::string& msg)
 
 std::atomic<bool> g_warnedCuda(false), g_warnedStd(false);
 
-/** The frame of one image for the decoder (FrameInfo: input = frame * scale).
- *  - `clip_space: network`: the scale is the ratio of the resized to the frame size (LetterboxInfo),
- *    used only by `min_box_size`; it is mmdetection's scale_factor (new size / old size).
- *  - `clip_space: frame` (Detectron1): boxes are divided by the *nominal* factor of the resize, as
- *    Detectron1 divides by its im_scale (`pred_boxes /= im_scale`), not by the ratio of the rounded
- *    sizes: keep_ratio s = min(min_size / short side, max_size / long side), letterbox
- *    s = min(W_in / w, H_in / h), the same s on both axes. (Detectron1 picks max_size / long side only
- *    when round(s * long side) > max_size, and rounds the resized size; both belong to the
- *    preprocessing, not to this mapping.) fixed / none keep the size ratio. */
-FrameInfo frameInfoFor(const LetterboxInfo& info, const RetinaNetConfig& config, const PreprocessConfig& pre)
+/** The frame of one image for the decoder (FrameInfo: input = frame * scale): the scale boxes are
+ *  mapped back with (LetterboxInfo, resizedSize()): the nominal factor s of the keras_retinanet /
+ *  detectron / odtk resize rules (Detectron1 divides by its im_scale, `pred_boxes /= im_scale`, before
+ *  clipping and NMS in the frame: `clip_space: frame`), else the ratio of the resized to the frame
+ *  size, which is mmdetection's scale_factor (min_box_size is measured in frame pixels). */
+FrameInfo frameInfoFor(const LetterboxInfo& info)
 {
-    FrameInfo f(info.frameSize, info.scaleX, info.scaleY);
-    if (config.boxCoding.clipSpace != CLIP_SPACE_FRAME)
-        return f;
-    const double w = info.frameSize.width, h = info.frameSize.height;
-    if (pre.resize == RESIZE_KEEP_RATIO)
-        f.scaleX = f.scaleY = std::min(pre.minSize / std::min(w, h), pre.maxSize / std::max(w, h));
-    else if (pre.resize == RESIZE_LETTERBOX)
-        f.scaleX = f.scaleY = std::min(pre.inputSize.width / w, pre.inputSize.height / h);
-    return f;
+    return FrameInfo(info.frameSize, info.scaleX, info.scaleY);
 }
 
 } // namespace
@@ -386,7 +374,7 @@ void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vec
     for (const LetterboxInfo& i : r.infos)
     {
         imageSizes.push_back(i.imageSize);
-        frameInfos.push_back(frameInfoFor(i, r.layer->decoder().getConfig(), r.pre));
+        frameInfos.push_back(frameInfoFor(i));
     }
     tm.reset();
     tm.start();
@@ -423,18 +411,21 @@ void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vec
     }
     else
     {
+        // The rows say which detections the output kept; their boxes are taken in network-input
+        // pixels from the layer and mapped back as the config's framework does (boxToFrame).
+        const std::vector<std::vector<Detection> >& decoded = r.layer->lastDetections();
         const float* p = r.outs[0].ptr<float>();
         for (size_t row = 0, rows = r.outs[0].total() / 7; row < rows; row++, p += 7)
         {
             const int n = (int)p[0];
             if (n < 0 || n >= (int)frames.size())
                 continue;
-            // rows are normalised by the resized image, which is the whole frame scaled
-            const Size f = r.infos[n].frameSize;
+            const size_t i = detections[n].size();
+            CV_Assert(n < (int)decoded.size() && i < decoded[n].size());
             Detection d;
             d.classId = (int)p[1];
             d.score = p[2];
-            d.box = Vec4f(p[3] * f.width, p[4] * f.height, p[5] * f.width, p[6] * f.height);
+            d.box = boxToFrame(decoded[n][i].box, r.infos[n], r.pre);
             detections[n].push_back(d);
         }
     }

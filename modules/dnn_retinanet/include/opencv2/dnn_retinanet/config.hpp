@@ -103,6 +103,18 @@ enum SelectionOrder
     SELECT_TOPK_THEN_THRESHOLD = 1  //!< AP-loss (same result for a monotone score; see doc/decoder.md)
 };
 
+/** @brief Interpolation of the preprocess resize beyond cv::InterpolationFlags (which it also takes:
+ *  INTER_NEAREST, INTER_LINEAR, INTER_CUBIC, INTER_AREA). */
+enum ResizeInterpolation
+{
+    /** Bilinear as torch.nn.functional.interpolate(mode="bilinear", align_corners=False) computes it
+     *  (torchvision's transform): source coordinates in float32 from scale = float(in) / out, then
+     *  (row y0 * h0 + row y1 * h1) of (x0 * w0 + x1 * w1). cv::resize INTER_LINEAR places the samples
+     *  with a double scale and fixed-point or differently rounded weights: up to ~1e-4 px apart,
+     *  which a deep random network turns into score differences of 1e-4 (doc/model.md). */
+    INTER_TORCH_LINEAR = 100
+};
+
 /** @brief Memory layout of the raw head outputs. */
 enum OutputLayout
 {
@@ -118,6 +130,26 @@ enum ResizeMode
     RESIZE_FIXED = 1,      //!< stretched to input_size
     RESIZE_KEEP_RATIO = 2, //!< scaled so that the short side is min_size and the long side <= max_size
     RESIZE_LETTERBOX = 3   //!< scaled to fit input_size keeping the aspect ratio, padded bottom/right
+};
+
+/** @brief Keep-ratio arithmetic of one framework (used with RESIZE_KEEP_RATIO only): how the scale
+ *  s and the resized size are computed, how pixels are mapped, and how boxes go back to the frame.
+ *  Each reproduces that framework's source exactly (doc/config.md, doc/model.md). */
+enum ResizeRule
+{
+    RESIZE_RULE_TORCHVISION = 0,     //!< s = min(min/short, max/long) in float32 (reciprocal, then multiply), side = floor(side * s); boxes * float32(orig / new)
+    RESIZE_RULE_DETECTRON2 = 1,      //!< ResizeShortestEdge: short side to min, long side capped in a second step, int(x + 0.5); boxes * float32(orig / new)
+    RESIZE_RULE_MMDETECTION = 2,     //!< mmcv rescale_size: s = min(max/long, min/short), side = int(side * s + 0.5); boxes * float32(1 / (new / orig))
+    RESIZE_RULE_KERAS_RETINANET = 3, //!< s = min/short, or max/long when long * s > max; cv::resize(fx = fy = s), side = cvRound(side * s); boxes / float32(s) (also AP-loss)
+    RESIZE_RULE_DETECTRON = 4,       //!< Detectron1: as keras_retinanet but capped when round(long * s) > max; boxes / float32(s)
+    RESIZE_RULE_ODTK = 5             //!< ODTK: s as keras_retinanet, side = int(side * s), resized to that size; boxes / float32(s)
+};
+
+/** @brief Whether the frame is resized before or after its conversion to float. */
+enum ResizeInput
+{
+    RESIZE_INPUT_FLOAT = 0, //!< convert to float (0..255) first, then resize (torchvision, Detectron1, AP-loss)
+    RESIZE_INPUT_UINT8 = 1  //!< resize the frame in its own depth (8-bit frames: rounded to integers, like cv2 / PIL on uint8), then convert (mmdetection, detectron2, keras-retinanet, ODTK)
 };
 
 /* Defaults are set by the constructors (inline, after each struct), not by in-class initializers:
@@ -246,11 +278,14 @@ struct CV_EXPORTS_W_SIMPLE PreprocessConfig
     CV_PROP_RW int padDivisor;       //!< pad bottom/right to a multiple (1: none); default 32
     CV_PROP_RW double padValue;      //!< value of padded pixels after normalisation; default 0
     CV_PROP_RW int interpolation;    //!< default INTER_LINEAR
+    CV_PROP_RW int resizeRule;       //!< ResizeRule (RESIZE_KEEP_RATIO only), default RESIZE_RULE_TORCHVISION
+    CV_PROP_RW int resizeInput;      //!< ResizeInput, default RESIZE_INPUT_FLOAT
 };
 
 inline PreprocessConfig::PreprocessConfig()
     : swapRB(true), scale(1.0 / 255.0), mean(0.485, 0.456, 0.406), std(0.229, 0.224, 0.225), resize(RESIZE_KEEP_RATIO),
-      minSize(800), maxSize(1333), padDivisor(32), padValue(0.0), interpolation(INTER_LINEAR)
+      minSize(800), maxSize(1333), padDivisor(32), padValue(0.0), interpolation(INTER_LINEAR),
+      resizeRule(RESIZE_RULE_TORCHVISION), resizeInput(RESIZE_INPUT_FLOAT)
 {}
 
 /** @brief The complete description of how a RetinaNet's outputs are decoded.
