@@ -17,6 +17,8 @@
 
 #include <opencv2/dnn_retinanet.hpp>
 
+#include "model/preprocess.hpp" // boxToFrame: the model's own mapping of boxes to the frame
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -424,6 +426,11 @@ PYBIND11_MODULE(dnn_retinanet, m)
     DNN_RETINANET_CONST(LAYOUT_PER_LEVEL_NHWC);
     DNN_RETINANET_CONST(RESIZE_NONE); DNN_RETINANET_CONST(RESIZE_FIXED); DNN_RETINANET_CONST(RESIZE_KEEP_RATIO);
     DNN_RETINANET_CONST(RESIZE_LETTERBOX);
+    DNN_RETINANET_CONST(INTER_TORCH_LINEAR);
+    DNN_RETINANET_CONST(RESIZE_RULE_TORCHVISION); DNN_RETINANET_CONST(RESIZE_RULE_DETECTRON2);
+    DNN_RETINANET_CONST(RESIZE_RULE_MMDETECTION); DNN_RETINANET_CONST(RESIZE_RULE_KERAS_RETINANET);
+    DNN_RETINANET_CONST(RESIZE_RULE_DETECTRON); DNN_RETINANET_CONST(RESIZE_RULE_ODTK);
+    DNN_RETINANET_CONST(RESIZE_INPUT_FLOAT); DNN_RETINANET_CONST(RESIZE_INPUT_UINT8);
 #undef DNN_RETINANET_CONST
 
     // ---------------------------------------------------------------- config sections
@@ -499,7 +506,9 @@ PYBIND11_MODULE(dnn_retinanet, m)
         .def_readwrite("maxSize", &PreprocessConfig::maxSize)
         .def_readwrite("padDivisor", &PreprocessConfig::padDivisor)
         .def_readwrite("padValue", &PreprocessConfig::padValue)
-        .def_readwrite("interpolation", &PreprocessConfig::interpolation);
+        .def_readwrite("interpolation", &PreprocessConfig::interpolation, "cv2.INTER_* or INTER_TORCH_LINEAR")
+        .def_readwrite("resizeRule", &PreprocessConfig::resizeRule, "RESIZE_RULE_* (RESIZE_KEEP_RATIO only)")
+        .def_readwrite("resizeInput", &PreprocessConfig::resizeInput, "RESIZE_INPUT_*");
     addCopy(preprocess);
 
     py::class_<RetinaNetConfig> config(m, "RetinaNetConfig",
@@ -766,6 +775,25 @@ PYBIND11_MODULE(dnn_retinanet, m)
     }, py::arg("frame"), py::arg("preprocess"),
        "The network input of a frame as the config's preprocess section says: (blob float32 (1, 3, H, W), "
        "LetterboxInfo). To run the network with another runtime and decode with RetinaNetDecoder.");
+    m.def("boxesToFrame", [](const py::object& boxesObj, const LetterboxInfo& info, const PreprocessConfig& pre) {
+        py::array_t<float, py::array::c_style | py::array::forcecast> boxes(boxesObj);
+        if (!(boxes.ndim() == 2 && boxes.shape(1) == 4) && !(boxes.ndim() == 1 && boxes.shape(0) == 0))
+            throw py::value_error("boxes: expected an (N, 4) array of x1, y1, x2, y2");
+        const ssize_t n = boxes.ndim() == 2 ? boxes.shape(0) : 0;
+        py::array_t<float> out({n, (ssize_t)4});
+        const float* in = boxes.data();
+        float* o = out.mutable_data();
+        for (ssize_t i = 0; i < n; i++)
+        {
+            const Vec4f b = cv::dnn_retinanet::boxToFrame(Vec4f(in + 4 * i), info, pre);
+            std::memcpy(o + 4 * i, b.val, sizeof(b.val));
+        }
+        return out;
+    }, py::arg("boxes"), py::arg("info"), py::arg("preprocess"),
+       "Boxes (N, 4) x1, y1, x2, y2 in network-input pixels, as RetinaNetDecoder.decode() gives them, mapped to "
+       "the frame exactly as RetinaNetDetectionModel does (clamped to the resized image, then the config's "
+       "framework's rescaling); info is blobFromFrame()'s LetterboxInfo. (With clip_space frame and frames, "
+       "decode() already returns frame pixels.)");
     m.def("rawScoreThreshold", &rawScoreThreshold, py::arg("scoring"), py::arg("t"), py::arg("inclusive") = false,
           "The threshold on raw head values equivalent to the score threshold t.");
     m.def("scoreFromRaw", &scoreFromRaw, py::arg("scoring"), py::arg("raw"));

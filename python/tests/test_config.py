@@ -76,3 +76,29 @@ def test_validate_names_the_field():
     with pytest.raises(dr.error) as e:
         dr.RetinaNetConfig.load("/nonexistent/config.yml")
     assert "/nonexistent/config.yml" in e.value.err
+
+
+def test_every_cpp_field_and_constant_is_exposed():
+    """Guards the binding against C++ changes: every CV_PROP_RW / CV_PROP field of the bound structs
+    and every enumerator of config.hpp has its Python attribute (with the C++ value)."""
+    import re
+    from conftest import REPO
+    include = REPO / "modules" / "dnn_retinanet" / "include" / "opencv2" / "dnn_retinanet"
+    checked = 0
+    for header in ("config.hpp", "decoder.hpp", "model.hpp"):
+        text = (include / header).read_text()
+        for name, body in re.findall(r"(?:struct|class) CV_EXPORTS_W_SIMPLE (\w+)\s*(?::[^{]*)?\{(.*?)\n\};", text, re.S):
+            if not hasattr(dr, name):
+                assert name in ("Detection", "RetinaNetDetectionModel"), f"{name} is not bound"
+                continue
+            obj = getattr(dr, name)
+            for decl in re.findall(r"CV_PROP(?:_RW)?\s+[\w:<>, ]+?\s+(\w+(?:\s*,\s*\w+)*)\s*;", body):
+                for field in re.split(r"\s*,\s*", decl):
+                    assert hasattr(obj, field), f"{name}.{field} is not bound"
+                    checked += 1
+    text = (include / "config.hpp").read_text()
+    for body in re.findall(r"\benum \w+\s*\{(.*?)\};", text, re.S):
+        for const, value in re.findall(r"^\s*(?:/\*\*.*?\*/\s*)?([A-Z][A-Z0-9_]+)\s*=\s*(\d+)", body, re.S | re.M):
+            assert getattr(dr, const) == int(value), const
+            checked += 1
+    assert checked > 80

@@ -169,12 +169,12 @@ def test_raw_network_plus_decoder_equals_model(shipped_model_path):
     net.setInput(blob)
     outputs = net.forward(names)
     (ids, scores, boxes), = dr.RetinaNetDecoder.create(cfg).decode(outputs, names, info.inputSize, [info.imageSize])
-    # network-input pixels -> frame pixels, in float32 as the model does it
-    iw, ih = info.imageSize
-    fw, fh = info.frameSize
-    scale = np.array([fw / iw, fh / ih] * 2, np.float32)
     np.testing.assert_array_equal(ids, ref[0])
     np.testing.assert_array_equal(scores, ref[1])
-    np.testing.assert_allclose(boxes * scale, ref[2], rtol=1e-5, atol=1e-3)
-    exact = np.clip(boxes * (np.float32(1) / np.array([iw, ih] * 2, np.float32)), 0, 1) * np.array([fw, fh] * 2, np.float32)
-    np.testing.assert_array_equal(exact, ref[2])
+    # network-input pixels -> frame pixels: exactly the model's mapping, and the README's formula
+    np.testing.assert_array_equal(dr.boxesToFrame(boxes, info, cfg.preprocess), ref[2])
+    (fw, fh), (iw, ih) = info.frameSize, info.imageSize
+    np.testing.assert_allclose(boxes * np.float32([fw / iw, fh / ih, fw / iw, fh / ih]), ref[2], rtol=1e-6, atol=1e-3)
+    assert dr.boxesToFrame(np.zeros((0, 4), np.float32), info, cfg.preprocess).shape == (0, 4)
+    with pytest.raises(ValueError):
+        dr.boxesToFrame(boxes[:, :3], info, cfg.preprocess)
