@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, from Debian's packages, when missing.
-#   scripts/install_deps.sh            C++ build + tests
+#   scripts/install_deps.sh            C++ build + tests, the Python module (pybind11) and its tests
 #   scripts/install_deps.sh --python   also the Python tools' packages (export, training, references)
 set -euo pipefail
-pkgs=(cmake g++ make pkg-config libopencv-dev libgtest-dev libbenchmark-dev opencv-doc)
+pkgs=(cmake g++ make pkg-config libopencv-dev libgtest-dev libbenchmark-dev opencv-doc
+      python3-dev python3-numpy pybind11-dev python3-pytest python3-opencv)
 if [[ "${1:-}" == "--python" ]]; then
-  pkgs+=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy)
+  pkgs+=(python3-torch python3-torchvision python3-onnx)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

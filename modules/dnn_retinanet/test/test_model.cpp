@@ -68,6 +68,25 @@ TEST(DnnRetinaNet_Model, loads_validates_and_detects)
     EXPECT_GT(t[1], 0.0);
 }
 
+TEST(DnnRetinaNet_Model, path_and_config_object_equals_path_and_config_file)
+{
+    RetinaNetConfig c = RetinaNetConfig::load(tinyConfig());
+    c.selection.scoreThreshold = 0.2f;
+    const std::string path = ::testing::TempDir() + "/threshold_0.2.yml";
+    c.save(path);
+    RetinaNetDetectionModel fromFile(tinyModel(), path), fromObject(tinyModel(), c);
+    Mat frame = syntheticFrame(Size(320, 256), 3);
+    std::vector<Detection> a, b;
+    fromFile.detect(frame, a);
+    fromObject.detect(frame, b);
+    ASSERT_GT(b.size(), 0u);
+    EXPECT_TRUE(sameDetections(a, b, 0, 1.0));
+    for (const Detection& d : b)
+        EXPECT_GT(d.score, 0.2f);
+    c.numClasses = 3; // the tiny model has 5
+    EXPECT_ANY_THROW(RetinaNetDetectionModel(tinyModel(), c));
+}
+
 TEST(DnnRetinaNet_Model, inherited_detect_and_net_forward_agree_with_subclass)
 {
     // Same preprocessing on both paths: a uniform std (the base class has one scalar scale) and

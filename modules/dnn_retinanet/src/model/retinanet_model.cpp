@@ -309,6 +309,11 @@ RetinaNetDetectionModel::RetinaNetDetectionModel(const std::string& model, const
 {
 }
 
+RetinaNetDetectionModel::RetinaNetDetectionModel(const std::string& model, const RetinaNetConfig& config)
+    : RetinaNetDetectionModel(prepare(readModel(model), config))
+{
+}
+
 RetinaNetDetectionModel::RetinaNetDetectionModel(const dnn::Net& network, const RetinaNetConfig& config)
     : RetinaNetDetectionModel(prepare(network, config))
 {

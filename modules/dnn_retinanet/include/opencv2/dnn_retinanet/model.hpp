@@ -55,6 +55,9 @@ public:
     /** @brief An empty model, only to be assigned to (every other call throws). Needed by OpenCV's
      *  Python bindings (methods returning RetinaNetDetectionModel&), like dnn::DetectionModel(). */
     CV_DEPRECATED_EXTERNAL RetinaNetDetectionModel();
+    /** @brief Reads a network file as the constructor above does, with a config object (e.g. a
+     *  preset or a loaded file changed in code). */
+    RetinaNetDetectionModel(const std::string& model, const RetinaNetConfig& config);
     /** @brief Wraps an already loaded network; outputs are validated against @p config. */
     RetinaNetDetectionModel(const dnn::Net& network, const RetinaNetConfig& config);
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env python
+# This file is part of the dnn_retinanet module.
+# It is subject to the license terms in the LICENSE file found in the top-level directory.
+"""cv2.dnn_retinanet in an OpenCV build with this module (OPENCV_EXTRA_MODULES_PATH), in OpenCV's
+contrib test style (run by modules/python/test/test.py). Not run by the standalone build, whose
+Python module is `dnn_retinanet` (python/tests)."""
+import os
+
+import numpy as np
+import cv2 as cv
+
+from tests_common import NewOpenCVTests
+
+
+def data_dir():
+    d = os.environ.get("DNN_RETINANET_TEST_DATA")
+    if d:
+        return d
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "..", "data")
+
+
+class dnn_retinanet_test(NewOpenCVTests):
+
+    def setUp(self):
+        super(dnn_retinanet_test, self).setUp()
+        if not hasattr(cv, "dnn_retinanet"):
+            self.skipTest("OpenCV built without dnn_retinanet")
+        self.model_dir = os.path.join(data_dir(), "models", "synth_retinanet")
+        if not os.path.isfile(os.path.join(self.model_dir, "model.onnx")):
+            self.skipTest("dnn_retinanet data not found (set DNN_RETINANET_TEST_DATA)")
+
+    def test_config(self):
+        self.assertIn("torchvision", cv.dnn_retinanet.RetinaNetConfig_presetNames())
+        cfg = cv.dnn_retinanet.RetinaNetConfig_preset("detectron2")
+        self.assertEqual(cfg.anchors.order, cv.dnn_retinanet.ANCHOR_ORDER_SIZE_MAJOR)
+        cfg = cv.dnn_retinanet.RetinaNetConfig_load(os.path.join(self.model_dir, "config.yml"))
+        self.assertEqual(cfg.numClasses, 9)
+
+    def test_detect(self):
+        model = cv.dnn_retinanet.RetinaNetDetectionModel(os.path.join(self.model_dir, "model.onnx"),
+                                                         os.path.join(self.model_dir, "config.yml"))
+        img = cv.imread(os.path.join(data_dir(), "images", "demo", "demo_00.png"))
+        self.assertIsNotNone(img)
+        class_ids, confidences, boxes = model.detect(img, confThreshold=0.5)
+        self.assertGreater(len(class_ids), 0)
+        self.assertEqual(len(class_ids), len(confidences))
+        self.assertEqual(len(class_ids), len(boxes))
+        self.assertTrue(np.all(np.asarray(confidences) >= 0.5))
+        self.assertEqual(len(model.getClassNames()), 9)
+        self.assertEqual(len(model.getLastTimings()), 4)
+
+    def test_decoder(self):
+        cfg = cv.dnn_retinanet.RetinaNetConfig_preset("torchvision")
+        cfg.numClasses = 2
+        decoder = cv.dnn_retinanet.RetinaNetDecoder_create(cfg)
+        rng = np.random.RandomState(0)
+        outputs = []
+        for s in (8, 16, 32, 64, 128):
+            g = -(-128 // s)
+            outputs.append(rng.uniform(-6, 2, (1, 9 * 2, g, g)).astype(np.float32))
+            outputs.append(rng.normal(0, 0.3, (1, 9 * 4, g, g)).astype(np.float32))
+        blob = decoder.decodeToBlob(outputs, [], (128, 128), [])
+        rows = blob.reshape(-1, 7)
+        self.assertGreater(len(rows), 0)
+        self.assertTrue(np.all(rows[:, 2] > 0.05))
+
+
+if __name__ == "__main__":
+    NewOpenCVTests.bootstrap()

@@ -1,0 +1,86 @@
+"""Helpers shared by the Python samples (as samples/sample_common.hpp for the C++ ones): the common
+command-line keys, the model, class names, drawing."""
+import argparse
+import os
+
+import cv2
+
+import dnn_retinanet as dr
+
+DATA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data"))
+
+BACKENDS = {"cpu": cv2.dnn.DNN_BACKEND_OPENCV, "cuda": cv2.dnn.DNN_BACKEND_CUDA, "default": cv2.dnn.DNN_BACKEND_DEFAULT}
+TARGETS = {"cpu": cv2.dnn.DNN_TARGET_CPU, "cuda": cv2.dnn.DNN_TARGET_CUDA, "cuda_fp16": cv2.dnn.DNN_TARGET_CUDA_FP16,
+           "opencl": cv2.dnn.DNN_TARGET_OPENCL, "opencl_fp16": cv2.dnn.DNN_TARGET_OPENCL_FP16}
+
+PALETTE = [(56, 56, 255), (151, 157, 255), (31, 112, 255), (29, 178, 255), (49, 210, 207), (10, 249, 72),
+           (23, 204, 146), (134, 219, 61), (52, 147, 26), (187, 212, 0), (168, 153, 44), (255, 194, 0),
+           (147, 69, 52), (255, 115, 100), (236, 24, 0), (255, 56, 132)]
+
+
+def parser(description):
+    """The keys every sample shares (--model, --config, --classes, --thr, --nms, --backend, --target)."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("-m", "--model", default=os.path.join(DATA, "models", "synth_retinanet", "model.onnx"),
+                   help="network file (ONNX); default: the shipped model")
+    p.add_argument("-c", "--config", help="config file or preset name (torchvision, detectron2, ...); "
+                                          "default: config.yml next to the model")
+    p.add_argument("--classes", help="text file, one class name per line, line k = class k (overrides the "
+                                     "config's names; COCO: data/labels/coco80.txt or coco91.txt)")
+    p.add_argument("--thr", type=float, default=-1, help="score threshold (default: the config's)")
+    p.add_argument("--nms", type=float, default=-1, help="NMS IoU threshold (default: the config's)")
+    p.add_argument("--backend", default="cpu", choices=sorted(BACKENDS))
+    p.add_argument("--target", default="cpu", choices=sorted(TARGETS))
+    return p
+
+
+def make_model(args, log):
+    """The model of the common keys, and its class names."""
+    config = args.config or os.path.join(os.path.dirname(args.model), "config.yml")
+    model = dr.RetinaNetDetectionModel(args.model, config)
+    if args.thr >= 0:
+        model.setScoreThreshold(args.thr)
+    if args.nms > 0:
+        model.setNmsThreshold(args.nms)
+    model.setPreferableBackend(BACKENDS[args.backend]).setPreferableTarget(TARGETS[args.target])
+    names = model.getClassNames()
+    if args.classes:
+        with open(args.classes) as f:
+            names = [line.rstrip("\r\n") for line in f]
+        while names and not names[-1].strip():
+            names.pop()
+        if len(names) != model.getConfig().numClasses:
+            raise SystemExit(f"--classes {args.classes} has {len(names)} names but the model has "
+                             f"{model.getConfig().numClasses} classes; line k must name class k")
+    print(f"model: {args.model}\nconfig: {config} ({model.getConfig().numClasses} classes)", file=log)
+    return model, names
+
+
+def class_name(names, k):
+    return names[k] if 0 <= k < len(names) else f"class {k}"
+
+
+def draw(img, detections, names, min_score=0.3):
+    """Boxes with "name score" labels, best on top; line width and font follow the image size."""
+    ids, scores, boxes = detections
+    scale = max(0.4, min(img.shape[:2]) / 800.0)
+    thick = max(1, round(2 * scale))
+    for k, s, b in reversed(list(zip(ids, scores, boxes))):
+        if s < min_score:
+            continue
+        color = PALETTE[k % len(PALETTE)]
+        x1, y1, x2, y2 = (int(round(v)) for v in b)
+        cv2.rectangle(img, (x1, y1, x2 - x1, y2 - y1), color, thick, cv2.LINE_AA)  # (x, y, w, h)
+        label = f"{class_name(names, k)} {s:.2f}"
+        (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, max(1, thick // 2))
+        y = max(y1, th + base)
+        cv2.rectangle(img, (x1, y - th - base, tw, th + base), color, cv2.FILLED)
+        cv2.putText(img, label, (x1, y - base), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, (255, 255, 255),
+                    max(1, thick // 2), cv2.LINE_AA)
+    return img
+
+
+def to_json(detections, names):
+    """[{"class_id", "class", "score", "box": [x1, y1, x2, y2]}, ...] (floats read back to the same float32)."""
+    return [{"class_id": int(k), "class": class_name(names, k), "score": float(s), "box": [float(v) for v in b]}
+            for k, s, b in zip(*detections)]
