@@ -4,6 +4,11 @@
 #   scripts/install_deps.sh --python   also the Python tools' packages (export, training, references)
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config libopencv-dev libgtest-dev libbenchmark-dev opencv-doc)
+# the GStreamer plugin (gst/) and its tests: headers, gst-launch-1.0 / gst-inspect-1.0, and the
+# elements the tests and README pipelines use (decodebin, videoconvert, appsink: base; avidemux,
+# jpegdec, jpegenc, mp4mux, qtdemux: good; x264enc: ugly)
+pkgs+=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools gstreamer1.0-plugins-base
+       gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
 if [[ "${1:-}" == "--python" ]]; then
   pkgs+=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy)
 fi
