@@ -5,6 +5,11 @@
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config libopencv-dev libgtest-dev libbenchmark-dev opencv-doc
       python3-dev python3-numpy pybind11-dev python3-pytest python3-opencv)
+# the GStreamer plugin (gst/) and its tests: headers, gst-launch-1.0 / gst-inspect-1.0, and the
+# elements the tests and README pipelines use (decodebin, videoconvert, appsink: base; avidemux,
+# jpegdec, jpegenc, mp4mux, qtdemux: good; x264enc: ugly)
+pkgs+=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools gstreamer1.0-plugins-base
+       gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
 if [[ "${1:-}" == "--python" ]]; then
   pkgs+=(python3-torch python3-torchvision python3-onnx)
 fi
