@@ -55,7 +55,7 @@ def test_save_load_round_trip(tmp_path):
     c.classNames = [f"k{i}" for i in range(9)]
     c.preprocess.resize = dr.RESIZE_LETTERBOX
     c.preprocess.inputSize = (416, 320)
-    for ext in ("yml", "json", "yml.gz"):
+    for ext in ("yml", "json"):  # .gz configs are refused (they cannot be pre-scanned, doc/robustness.md)
         path = str(tmp_path / f"c.{ext}")
         c.save(path)
         r = dr.RetinaNetConfig.load(path)
