@@ -13,9 +13,14 @@ from tests_common import NewOpenCVTests
 
 
 def data_dir():
+    """The repository's data/: $DNN_RETINANET_TEST_DATA, else $OPENCV_TEST_DATA_PATH/dnn_retinanet (OpenCV's
+    opencv_extra convention), else data/ of the repository this module folder sits in."""
     d = os.environ.get("DNN_RETINANET_TEST_DATA")
     if d:
         return d
+    extra = os.environ.get("OPENCV_TEST_DATA_PATH")
+    if extra and os.path.isdir(os.path.join(extra, "dnn_retinanet")):
+        return os.path.join(extra, "dnn_retinanet")
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "..", "data")
 
 
