@@ -10,7 +10,7 @@
 #   PHASES=lib FRAMES=20000 bench/video_soak.sh --batch=4
 #   VIDEO=other.avi OUT=/tmp/soak bench/video_soak.sh --sequential
 #
-# Extra arguments go to the sample (default model: the shipped one, see samples/sample_common.hpp).
+# Extra arguments go to the sample (default model: the shipped one, see modules/dnn_retinanet/samples/sample_common.hpp).
 # Writes $OUT/rss_<phase>.csv (frames,rss_kb,elapsed_s) and $OUT/soak_<phase>.log; the video and the
 # JSON lines are deleted at the end unless KEEP=1. Exit 2 when the lib phase grows.
 set -euo pipefail

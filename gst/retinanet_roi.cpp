@@ -3,7 +3,7 @@
 
 #include "retinanet_roi.hpp"
 
-#include "sample_common.hpp"   // the samples' palette and class-name rule (samples/)
+#include "sample_common.hpp"   // the samples' palette and class-name rule (modules/dnn_retinanet/samples/)
 
 #include <algorithm>
 #include <cmath>

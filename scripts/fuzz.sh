@@ -12,7 +12,7 @@ CXX=${CXX_FUZZ:-clang++-14}
 mkdir -p "$B"
 printf '%s\n' 'include(modules/dnn_retinanet/cmake/embed_presets.cmake)' \
        'dnn_retinanet_embed_presets("${DIR}" "${OUT}")' > "$B/embed.cmake"
-cmake -DOUT="$B/dnn_retinanet_presets.inc" -DDIR="$PWD/data/presets" -P "$B/embed.cmake"
+cmake -DOUT="$B/dnn_retinanet_presets.inc" -DDIR="$PWD/modules/dnn_retinanet/presets" -P "$B/embed.cmake"
 FLAGS="-g -O1 -std=c++17 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 INC="-Imodules/dnn_retinanet/include -Imodules/dnn_retinanet/src -I$B $(pkg-config --cflags opencv4)"
 SRC_CONFIG="modules/dnn_retinanet/src/config/config_scan.cpp modules/dnn_retinanet/src/config/config_io.cpp

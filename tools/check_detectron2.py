@@ -206,7 +206,7 @@ class HeadsWrapper(nn.Module):
 # ----------------------------------------------------------------------------------------------
 
 def check_cfg_matches_preset(cfg, model):
-    """Raises unless detectron2's config equals data/presets/detectron2.yml where the decoder reads it."""
+    """Raises unless detectron2's config equals modules/dnn_retinanet/presets/detectron2.yml where the decoder reads it."""
     _, fs, _ = et._read_preset("detectron2")
     root = fs.root()
     errs = []
@@ -240,7 +240,7 @@ def check_cfg_matches_preset(cfg, model):
         errs.append("INPUT.FORMAT %s" % cfg.INPUT.FORMAT)
     fs.release()
     if errs:
-        raise RuntimeError("detectron2 config does not match data/presets/detectron2.yml: " + "; ".join(errs))
+        raise RuntimeError("detectron2 config does not match modules/dnn_retinanet/presets/detectron2.yml: " + "; ".join(errs))
 
 
 def write_config(path, cfg, model, cls_names, box_names, resize, seed):

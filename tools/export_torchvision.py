@@ -17,7 +17,7 @@ Purpose
     file and reproduces PyTorch at the export size and at a second size (another multiple of 32).
     It fails (exit code 1) when the max |diff| is above ``--tol`` (1e-4, relative to max(1, max|ref|)).
 
-    The config is the torchvision preset (``data/presets/torchvision.yml`` or ``torchvision_v2.yml``,
+    The config is the torchvision preset (``modules/dnn_retinanet/presets/torchvision.yml`` or ``torchvision_v2.yml``,
     the anchors / box_coding / scoring / selection sections copied verbatim after checking that the
     model's anchor generator, BoxCoder and post-processing parameters equal them) with ``name``,
     ``num_classes``, optional ``class_names``, ``outputs`` (layout per_level_nchw and the output names
@@ -78,7 +78,7 @@ import fix_onnx  # noqa: E402
 import make_label_maps  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PRESET_DIR = os.path.join(REPO_ROOT, "data", "presets")
+PRESET_DIR = os.path.join(REPO_ROOT, "modules", "dnn_retinanet", "presets")
 COCO91_LABELS = os.path.join(REPO_ROOT, "data", "labels", "coco91.txt")
 ARCHS = ("retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2", "tiny", "tiny_resnet", "tiny_resnet_v2")
 PRESET_OF_ARCH = {"retinanet_resnet50_fpn": "torchvision",
@@ -560,7 +560,7 @@ def write_config(path, preset, name, num_classes, cls_names, box_names, preproce
     out = head[:]
     if comment:
         out += ["# " + c for c in comment.split("\n")]
-    out.append("# anchors / box_coding / scoring / selection: copied from data/presets/%s.yml" % preset)
+    out.append("# anchors / box_coding / scoring / selection: copied from modules/dnn_retinanet/presets/%s.yml" % preset)
     for line in rest:
         if line.startswith("#"):
             continue  # the preset's top-level comments describe the preset (e.g. COCO's 91 classes)

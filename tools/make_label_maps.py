@@ -53,7 +53,7 @@ def coco80():
 def read_label_map(path):
     """One name per line; line k names class k. "\\r" is stripped and trailing empty lines are
     ignored; an empty line before the last name is a ValueError (it would shift every later class).
-    The C++ samples (samples/sample_common.hpp readClassNames) apply the same rules."""
+    The C++ samples (modules/dnn_retinanet/samples/sample_common.hpp readClassNames) apply the same rules."""
     with open(path, encoding="utf-8") as f:
         names = [line.rstrip("\r\n") for line in f]
     while names and not names[-1].strip():

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints a markdown table comparing the shipped RetinaNet presets (data/presets/*.yml).
+"""Prints a markdown table comparing the shipped RetinaNet presets (modules/dnn_retinanet/presets/*.yml).
 
 Rows are the config fields whose effective value differs between presets; columns are the presets
 (presets whose effective configs are identical apart from `name` share one column). A field a preset
@@ -308,7 +308,7 @@ def column_key(name):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--presets-dir", default=os.path.join(here, "..", "data", "presets"))
+    ap.add_argument("--presets-dir", default=os.path.join(here, "..", "modules", "dnn_retinanet", "presets"))
     ap.add_argument("--reader", choices=("auto", "yaml", "cv2"), default="auto")
     ap.add_argument("--all", action="store_true", help="also print rows that are equal in every preset")
     args = ap.parse_args()

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import BIN_DIR, DATA, REPO
 
-SAMPLES = REPO / "samples" / "python"
+SAMPLES = REPO / "modules" / "dnn_retinanet" / "samples" / "python"
 
 
 def run(args, **kw):

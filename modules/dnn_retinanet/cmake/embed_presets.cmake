@@ -1,4 +1,4 @@
-# Writes OUT (a C++ fragment) with one raw string per data/presets/*.yml file.
+# Writes OUT (a C++ fragment) with one raw string per presets/*.yml file of the module.
 # Usage: dnn_retinanet_embed_presets(<presets dir> <output .inc>)
 function(dnn_retinanet_embed_presets presets_dir out_file)
   file(GLOB preset_files "${presets_dir}/*.yml")

@@ -13,6 +13,9 @@ std::string findDataFile(const std::string& relative, bool required)
     std::vector<std::string> roots;
     if (const char* env = std::getenv("DNN_RETINANET_TEST_DATA"))
         roots.push_back(env);
+    // OpenCV's convention for contrib modules: opencv_extra/testdata/<module> ($OPENCV_TEST_DATA_PATH).
+    if (const char* env = std::getenv("OPENCV_TEST_DATA_PATH"))
+        roots.push_back(std::string(env) + "/dnn_retinanet");
 #ifdef DNN_RETINANET_TEST_DATA_DIR
     roots.push_back(DNN_RETINANET_TEST_DATA_DIR);
 #endif
@@ -85,8 +88,8 @@ double boxIoU(const Vec4f& a, const Vec4f& b)
 
 #ifdef __OPENCV_TESTS
 // Inside an OpenCV source build: opencv_ts's main (its TS setup and options); the data root is
-// still $DNN_RETINANET_TEST_DATA or DNN_RETINANET_TEST_DATA_DIR (findDataFile above), not
-// OPENCV_TEST_DATA_PATH.
+// $DNN_RETINANET_TEST_DATA, $OPENCV_TEST_DATA_PATH/dnn_retinanet or DNN_RETINANET_TEST_DATA_DIR
+// (findDataFile above).
 CV_TEST_MAIN("")
 #else
 int main(int argc, char** argv)

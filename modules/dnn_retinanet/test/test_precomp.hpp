@@ -21,7 +21,8 @@ namespace opencv_test {
 using namespace cv;
 using namespace cv::dnn_retinanet;
 
-//! Path of a file under data/ ($DNN_RETINANET_TEST_DATA, else the source tree's data/).
+//! Path of a file under data/ ($DNN_RETINANET_TEST_DATA, else $OPENCV_TEST_DATA_PATH/dnn_retinanet, else
+//! the repository's data/ next to the module).
 std::string findDataFile(const std::string& relative, bool required = true);
 
 //! EXPECT that @p fn throws a cv::Exception whose message contains @p needle.

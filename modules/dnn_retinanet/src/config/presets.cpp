@@ -1,7 +1,7 @@
 // This file is part of the dnn_retinanet module.
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
-// The presets are the YAML files of data/presets, embedded by CMake (cmake/embed_presets.cmake)
+// The presets are the YAML files of the module's presets/ folder, embedded by CMake (cmake/embed_presets.cmake)
 // so that loading one by name needs no data path. A new framework convention is a new YAML file.
 
 #include "presets.hpp"

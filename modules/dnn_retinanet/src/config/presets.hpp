@@ -8,7 +8,7 @@
 
 namespace cv { namespace dnn_retinanet { namespace detail {
 
-//! The YAML text of a shipped preset (data/presets/<name>.yml, embedded at build time), or null.
+//! The YAML text of a shipped preset (modules/dnn_retinanet/presets/<name>.yml, embedded at build time), or null.
 const char* findPreset(const std::string& name);
 std::vector<std::string> presetNames();
 

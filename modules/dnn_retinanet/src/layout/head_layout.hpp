@@ -63,7 +63,7 @@ std::string shapeToString(const MatShape& shape);
  *  4.6's ONNX importer names layers "onnx_node!<name>"; the prefix is dropped ("onnx_node!cls_0"
  *  -> "cls_0"). Other names are returned as they are. Matching (findName) still accepts the
  *  prefixed and the bare name. */
-std::string outputDisplayName(const std::string& layerName);
+CV_EXPORTS std::string outputDisplayName(const std::string& layerName); // exported for the unit tests
 
 }}
 

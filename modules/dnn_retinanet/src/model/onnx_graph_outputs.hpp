@@ -10,6 +10,9 @@
 
 namespace cv { namespace dnn_retinanet {
 
+// The functions are exported (CV_EXPORTS) for the unit tests only (an OpenCV build hides the
+// module's internals).
+
 /** @brief The ONNX model bytes without the graph's declared outputs (GraphProto.output); nodes that produced one are renamed after it, so
  *  that configs can name outputs by their ONNX tensor names.
  *
@@ -19,7 +22,7 @@ namespace cv { namespace dnn_retinanet {
  * importer builds the same layers and the net's outputs are its unconsumed layers, i.e. the
  * decoder once it is connected. Only this one repeated field is removed; throws on malformed input.
  */
-std::string stripOnnxGraphOutputs(const std::string& model);
+CV_EXPORTS std::string stripOnnxGraphOutputs(const std::string& model);
 
 //! An initializer whose data lives in a side file (TensorProto.data_location = EXTERNAL).
 struct OnnxExternalTensor
@@ -37,7 +40,7 @@ struct OnnxExternalTensor
  * OpenCV 4.6's ONNX importer does not read external data and crashes on such a model (SIGFPE in
  * readNetFromONNX), so it must be caught before the bytes reach it. Subgraphs (If/Loop bodies) are
  * not scanned. Throws on malformed input. */
-std::vector<OnnxExternalTensor> findOnnxExternalData(const std::string& model);
+CV_EXPORTS std::vector<OnnxExternalTensor> findOnnxExternalData(const std::string& model);
 
 /** @brief The model bytes with the data of every external initializer read from its side file
  *  (next to @p modelPath) into TensorProto.raw_data, so that OpenCV's importer can read them; the
@@ -47,13 +50,13 @@ std::vector<OnnxExternalTensor> findOnnxExternalData(const std::string& model);
  * a side file missing or too short, a location that is not a relative path inside the model's
  * folder (absolute, "..", a drive), a length that does not match the tensor's shape and type, a type
  * without a fixed element size, or an inlined model over protobuf's 2 GB limit. */
-std::string inlineOnnxExternalData(const std::string& model, const std::string& modelPath);
+CV_EXPORTS std::string inlineOnnxExternalData(const std::string& model, const std::string& modelPath);
 
 /** @brief The error message for a model with external data that cannot be read: @p problem, the
  *  side files (location values), whether each is present next to @p modelPath (and long enough),
  *  and the command that inlines them with the onnx Python package. */
-std::string onnxExternalDataMessage(const std::vector<OnnxExternalTensor>& tensors, const std::string& modelPath,
-                                    const std::string& problem);
+CV_EXPORTS std::string onnxExternalDataMessage(const std::vector<OnnxExternalTensor>& tensors,
+                                               const std::string& modelPath, const std::string& problem);
 
 }}
 

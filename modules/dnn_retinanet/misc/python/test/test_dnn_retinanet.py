@@ -13,9 +13,14 @@ from tests_common import NewOpenCVTests
 
 
 def data_dir():
+    """The repository's data/: $DNN_RETINANET_TEST_DATA, else $OPENCV_TEST_DATA_PATH/dnn_retinanet (OpenCV's
+    opencv_extra convention), else data/ of the repository this module folder sits in."""
     d = os.environ.get("DNN_RETINANET_TEST_DATA")
     if d:
         return d
+    extra = os.environ.get("OPENCV_TEST_DATA_PATH")
+    if extra and os.path.isdir(os.path.join(extra, "dnn_retinanet")):
+        return os.path.join(extra, "dnn_retinanet")
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "..", "data")
 
 
@@ -48,6 +53,49 @@ class dnn_retinanet_test(NewOpenCVTests):
         self.assertTrue(np.all(np.asarray(confidences) >= 0.5))
         self.assertEqual(len(model.getClassNames()), 9)
         self.assertEqual(len(model.getLastTimings()), 4)
+
+    def test_detect_matches_pytorch_reference(self):
+        """The shipped model on demo_00.png: the PyTorch model's own detections (data/reference/synth_demo,
+        written by tools/make_e2e_reference.py from the model the ONNX was exported from)."""
+        ref = cv.FileStorage(os.path.join(data_dir(), "reference", "synth_demo", "demo_00.yml"), cv.FILE_STORAGE_READ)
+        self.assertTrue(ref.isOpened())
+        count = int(ref.getNode("count").real())
+        ref_boxes = ref.getNode("boxes").mat()
+        ref_scores = ref.getNode("scores").mat().ravel()
+        ref_labels = ref.getNode("labels").mat().ravel()
+        model = cv.dnn_retinanet.RetinaNetDetectionModel(os.path.join(self.model_dir, "model.onnx"),
+                                                         os.path.join(self.model_dir, "config.yml"))
+        self.assertIsInstance(model, cv.dnn.DetectionModel)
+        img = cv.imread(os.path.join(data_dir(), "images", "demo", "demo_00.png"))
+        class_ids, confidences, boxes = model.detect(img, confThreshold=0.0)
+        self.assertEqual(len(class_ids), count)
+        used = [False] * count
+        for i in range(count):
+            x1, y1, x2, y2 = ref_boxes[i]
+            match = -1
+            for j in range(count):
+                if used[j] or int(class_ids[j]) != int(ref_labels[i]) or abs(confidences[j] - ref_scores[i]) > 1e-4:
+                    continue
+                x, y, w, h = boxes[j]   # cv::Rect of the sub-pixel box
+                if max(abs(x - x1), abs(y - y1), abs(x + w - x2), abs(y + h - y2)) <= 1.5:
+                    match = j
+                    break
+            self.assertGreaterEqual(match, 0, "no match for reference detection %d (label %d, score %.4f)"
+                                    % (i, ref_labels[i], ref_scores[i]))
+            used[match] = True
+
+    def test_bad_input_names_the_problem(self):
+        with self.assertRaises(cv.error) as ctx:
+            cv.dnn_retinanet.RetinaNetConfig_preset("no_such_preset")
+        self.assertIn("no_such_preset", str(ctx.exception))
+        # OpenCV 4.6's generated constructors of CV_EXPORTS_W_SIMPLE classes return success with the
+        # cv2.error set, so Python raises SystemError from it (cv.dnn.DetectionModel does the same);
+        # the cv2.error, with the message, is its __cause__. Later versions raise the cv2.error itself.
+        with self.assertRaises((cv.error, SystemError)) as ctx:
+            cv.dnn_retinanet.RetinaNetDetectionModel("/nonexistent/model.onnx", "torchvision")
+        err = ctx.exception if isinstance(ctx.exception, cv.error) else ctx.exception.__cause__
+        self.assertIsInstance(err, cv.error)
+        self.assertIn("model file not found: '/nonexistent/model.onnx'", str(err))
 
     def test_decoder(self):
         cfg = cv.dnn_retinanet.RetinaNetConfig_preset("torchvision")

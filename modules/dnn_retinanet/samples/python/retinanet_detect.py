@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """RetinaNet on images: a file, a folder or a glob -> annotated images + detections as text or JSON.
 
-    PYTHONPATH=build/python /usr/bin/python3 samples/python/retinanet_detect.py --input=data/images/demo --output=out/py
+    PYTHONPATH=build/python /usr/bin/python3 modules/dnn_retinanet/samples/python/retinanet_detect.py --input=data/images/demo --output=out/py
     ... retinanet_detect.py -m model.onnx -c torchvision --input "photos/*.jpg" --json --thr 0.3
 
 The Python twin of the C++ sample (build/bin/retinanet_detect), same keys and same detections.

@@ -1,4 +1,4 @@
-"""Helpers shared by the Python samples (as samples/sample_common.hpp for the C++ ones): the common
+"""Helpers shared by the Python samples (as ../sample_common.hpp for the C++ ones): the common
 command-line keys, the model, class names, drawing."""
 import argparse
 import os
@@ -7,7 +7,17 @@ import cv2
 
 import dnn_retinanet as dr
 
-DATA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data"))
+
+def _data_dir():
+    """The data folder of the shipped model: $DNN_RETINANET_DATA, else the repository's data/ (this file is
+    <repo>/modules/dnn_retinanet/samples/python/), else ./data (a copy of the module alone)."""
+    if os.environ.get("DNN_RETINANET_DATA"):
+        return os.environ["DNN_RETINANET_DATA"]
+    repo_data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "data")
+    return os.path.normpath(repo_data) if os.path.isdir(repo_data) else "data"
+
+
+DATA = _data_dir()
 
 BACKENDS = {"cpu": cv2.dnn.DNN_BACKEND_OPENCV, "cuda": cv2.dnn.DNN_BACKEND_CUDA, "default": cv2.dnn.DNN_BACKEND_DEFAULT}
 TARGETS = {"cpu": cv2.dnn.DNN_TARGET_CPU, "cuda": cv2.dnn.DNN_TARGET_CUDA, "cuda_fp16": cv2.dnn.DNN_TARGET_CUDA_FP16,

@@ -2,7 +2,7 @@
 """RetinaNet on video: a camera index, a video file, an image sequence or a URL -> window and/or
 annotated video, detections as JSON lines.
 
-    PYTHONPATH=build/python /usr/bin/python3 samples/python/retinanet_video.py --input=data/video/synth_test.avi --output=out.avi
+    PYTHONPATH=build/python /usr/bin/python3 modules/dnn_retinanet/samples/python/retinanet_video.py --input=data/video/synth_test.avi --output=out.avi
     ... retinanet_video.py --input 0 --show          # camera 0
 
 Frames are read on a second thread while the main thread detects: detect() releases the GIL, so
