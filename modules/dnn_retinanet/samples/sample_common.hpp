@@ -375,6 +375,12 @@ inline int helpOrErrors(const CommandLineParser& parser, int argc, char** argv, 
         {
             errors += e.err + "\n";
         }
+    if (keys.find("{ show ") != std::string::npos)
+    {
+        const std::string show = parser.get<std::string>("show");
+        if (show != "auto" && show != "true" && show != "1" && show != "yes" && show != "false" && show != "0" && show != "no")
+            errors += "--show must be auto, true or false (got '" + show + "')\n";
+    }
     if ((parser.get<int>("width") > 0) != (parser.get<int>("height") > 0))
         errors += "--width and --height go together\n";
     if (!errors.empty())
@@ -427,7 +433,12 @@ public:
         : unit_(unit), total_(total), enabled_(isatty(fileno(stderr)) != 0), t0_((double)getTickCount()) {}
     ~Progress() { finish(); }
 
-    void setTotal(int64 total) { total_ = total; }
+    //! (Re)starts the clock; @p total: 0 when unknown (no ETA then).
+    void start(int64 total)
+    {
+        total_ = total;
+        t0_ = (double)getTickCount();
+    }
 
     void update(int64 done)
     {
