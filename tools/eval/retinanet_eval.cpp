@@ -108,7 +108,6 @@ int run(const CommandLineParser& parser)
         sample::Progress progress("images", (int64)images.size());
         for (const coco::CocoImage& im : images)
         {
-            progress.update(n);
             tmRead.start();
             Mat frame = imread(folder + "/" + im.fileName, IMREAD_COLOR);
             tmRead.stop();
@@ -143,6 +142,7 @@ int run(const CommandLineParser& parser)
                 c.box = d.rect();
                 dets.push_back(c);
             }
+            progress.update(n);
         }
         progress.finish();
         const int m = std::max(n - 1, 1);
