@@ -215,13 +215,30 @@ inline std::string folderOf(const std::string& path)
     return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
 }
 
-//! The models.yml to read: --zoo, else ./models.yml, else <data>/../modules/dnn_retinanet/samples/models.yml.
+//! config.yml next to the model (the default of --retinanet_config; also used by the GStreamer element).
+inline std::string configNextTo(const std::string& model)
+{
+    return folderOf(model) + "/config.yml";
+}
+
+//! The repository root: the folder above --data (relative paths of models.yml start there).
+inline std::string repositoryRoot(const CommandLineParser& parser)
+{
+    std::string data = parser.get<std::string>("data");
+    while (data.size() > 1 && (data.back() == '/' || data.back() == '\\')) data.pop_back();
+    const size_t slash = data.find_last_of("/\\");
+    if (data == "." || data == ".." || (slash != std::string::npos && data.substr(slash + 1) == ".."))
+        return data + "/..";
+    return folderOf(data);
+}
+
+//! The models.yml to read: --zoo, else ./models.yml, else <root>/modules/dnn_retinanet/samples/models.yml.
 inline std::string zooPath(const CommandLineParser& parser)
 {
     const std::string zoo = parser.get<std::string>("zoo");
     if (!zoo.empty()) return zoo;
     if (fileExists("models.yml")) return "models.yml";
-    return parser.get<std::string>("data") + "/../modules/dnn_retinanet/samples/models.yml";
+    return repositoryRoot(parser) + "/modules/dnn_retinanet/samples/models.yml";
 }
 
 /** The aliases of a models.yml (OpenCV's samples/dnn/models.yml layout: one map per alias). */
@@ -267,7 +284,7 @@ inline ModelChoice chooseModel(const CommandLineParser& parser)
             for (const std::string& a : zooAliases(zoo)) known += (known.empty() ? "" : ", ") + a;
             CV_Error(Error::StsBadArg, "unknown model alias '" + c.alias + "' (" + zoo + " has: " + known + ")");
         }
-        const std::string root = data + "/..";
+        const std::string root = repositoryRoot(parser);
         auto path = [&](const char* key) {
             const std::string v = e[key].empty() ? std::string() : (std::string)e[key];
             return v.empty() || v[0] == '/' ? v : root + "/" + v;
@@ -293,7 +310,7 @@ inline ModelChoice chooseModel(const CommandLineParser& parser)
         CV_Error(Error::StsObjectNotFound, "dnn_retinanet: model file not found: '" + c.model + "'" + c.hint);
     if (c.config.empty())
     {
-        c.config = folderOf(c.model) + "/config.yml";
+        c.config = configNextTo(c.model);
         if (!fileExists(c.config))
             CV_Error(Error::StsObjectNotFound, "no --retinanet_config given and no config.yml next to the model '" +
                      c.model + "' (give a config file or a preset name)");
