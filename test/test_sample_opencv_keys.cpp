@@ -120,6 +120,8 @@ struct Behaviour
     std::vector<std::string> notContains;
 };
 
+void PrintTo(const Behaviour& b, std::ostream* os) { *os << b.program << " " << b.args; }
+
 class SampleBehaviour : public ::testing::TestWithParam<Behaviour> {};
 
 TEST_P(SampleBehaviour, as_opencv_samples)
