@@ -16,6 +16,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <unistd.h>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -44,11 +45,21 @@ std::string readText(const std::string& path)
     return ss.str();
 }
 
+//! The folders this process made, removed when it exits.
+struct TempDirs
+{
+    std::vector<std::string> dirs;
+    ~TempDirs() { for (const std::string& d : dirs) cv::utils::fs::remove_all(d); }
+};
+
 std::string tempDir(const std::string& name)
 {
-    const std::string dir = ::testing::TempDir() + "/dnn_retinanet_keys_" + name;
+    static TempDirs made;
+    // ctest runs each case in its own process, in parallel: the pid keeps their folders apart
+    const std::string dir = ::testing::TempDir() + "/dnn_retinanet_keys_" + std::to_string(getpid()) + "_" + name;
     if (cv::utils::fs::exists(dir)) cv::utils::fs::remove_all(dir);
     cv::utils::fs::createDirectories(dir);
+    made.dirs.push_back(dir);
     return dir;
 }
 
@@ -77,10 +88,10 @@ Result runSample(const std::string& program, const std::string& args)
 std::string runOnTerminal(const std::string& program, const std::string& args, int& code)
 {
     const std::string inner = q(kBin + "/" + program) + " " + args + " >/dev/null";
-    const int st = std::system(("script -qefc " + q(inner) + " /dev/null >" + q(tempDir("tty") + "/tty") +
-                                " 2>&1 </dev/null").c_str());
+    const std::string tty = tempDir("tty") + "/tty";
+    const int st = std::system(("script -qefc " + q(inner) + " /dev/null >" + q(tty) + " 2>&1 </dev/null").c_str());
     code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return readText(::testing::TempDir() + "/dnn_retinanet_keys_tty/tty");
+    return readText(tty);
 }
 
 bool hasScript()
