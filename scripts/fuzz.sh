@@ -9,6 +9,7 @@
 # Needs: clang-14, libclang-rt-14-dev, libopencv-dev.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install_deps.sh --sanitize
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 TARGETS=${*:-config onnx decoder}
