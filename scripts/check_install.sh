@@ -74,9 +74,10 @@ fi
 if [[ -f "$B/gst/libgstretinanet.so" ]]; then
   step "gstreamer: the installed plugin"
   plugin=$(find "$P" -name libgstretinanet.so | head -1)
-  GST_REGISTRY="$TMP/registry.bin" GST_PLUGIN_PATH=$(dirname "$plugin") LD_LIBRARY_PATH="$P/$LIBDIR" \
-    gst-inspect-1.0 retinanetdetect | grep -q "$(dirname "$plugin")" \
-    || { echo "check_install: FAILED: gst-inspect-1.0 does not find $plugin" >&2; exit 1; }
+  # (the whole output first: `| grep -q` would close the pipe early and pipefail fail on SIGPIPE)
+  inspect=$(GST_REGISTRY="$TMP/registry.bin" GST_PLUGIN_PATH=$(dirname "$plugin") LD_LIBRARY_PATH="$P/$LIBDIR" \
+            gst-inspect-1.0 retinanetdetect || true)
+  [[ "$inspect" == *"$plugin"* ]] || { echo "check_install: FAILED: gst-inspect-1.0 does not find $plugin" >&2; exit 1; }
   echo "   gst-inspect-1.0 retinanetdetect: $plugin"
 fi
 
@@ -104,10 +105,12 @@ cmake --build "$TMP/ds_usr" >/dev/null
 grep -q "dnn_retinanet_DIR:PATH=/usr/" "$TMP/ds_usr/CMakeCache.txt" \
   || { echo "check_install: FAILED: the package was not found under /usr" >&2; exit 1; }
 expect_detections "$("$TMP/ds_usr/downstream" "$IMG")"
-if dpkg -L $pkgs | grep -q 'dist-packages/dnn_retinanet'; then
+# shellcheck disable=SC2086
+dpkg -L $pkgs >"$TMP/files"
+if grep -q 'dist-packages/dnn_retinanet' "$TMP/files"; then
   (cd /tmp && /usr/bin/python3 -s -c "import dnn_retinanet; assert dnn_retinanet.__file__.startswith('/usr/lib/python3/dist-packages'), dnn_retinanet.__file__; print('   python: import dnn_retinanet ->', dnn_retinanet.__file__)")
 fi
-if dpkg -L $pkgs | grep -q 'libgstretinanet.so'; then
+if grep -q 'libgstretinanet.so' "$TMP/files"; then
   # (merged /usr: GStreamer may name it /lib/...; the real paths are compared)
   found=$(env -u GST_PLUGIN_PATH GST_REGISTRY="$TMP/registry_usr.bin" gst-inspect-1.0 retinanetdetect \
           | awk '/Filename/ {print $2}')
