@@ -40,6 +40,14 @@ TEST(DnnRetinaNet_ConfigRobustness, indented_root_does_not_hang)
                     "must start in the first column");
     EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("hang2.yml", "%YAML:1.0\n---\n...-\n  a: 1\n")),
                     "not a document marker");
+    // fuzz_config, 1.1 M executions into an hour's run (minimised to 25 bytes): content after "---"
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("hang3.yml", "%YAML:1.10\n--- -t8\n4\n--8\n")),
+                    "content after the document marker");
+    EXPECT_CV_ERROR(RetinaNetConfig::load(writeRaw("hang4.yml", "%YAML:1.0\n--- -t8\n4\n-8\n")),
+                    "content after the document marker");
+    // a marker with a comment is fine
+    EXPECT_NO_THROW(RetinaNetConfig::load(writeRaw("marker_comment.yml",
+                                                   "%YAML:1.0\n---  # torchvision\nbase: torchvision\nnum_classes: 3\n")));
 }
 
 TEST(DnnRetinaNet_ConfigRobustness, deep_nesting_is_rejected_before_parsing)

@@ -74,6 +74,12 @@ void scanConfigText(const std::string& text, const std::string& where)
         {
             if (text[pos] == '.' || ++documents > 1)
                 fail(where, line, "more than one YAML document");
+            // Nothing but a comment after the marker: OpenCV 4.6 loops forever on
+            // "%YAML:1.0\n--- -t8\n4\n-8\n" (fuzz_config, 1.1 M executions in).
+            size_t j = pos + 3;
+            while (j < end && (isSpace(text[j]) || text[j] == '\r')) j++;
+            if (j < end && text[j] != '#')
+                fail(where, line, "content after the document marker '---' (start the config on the next line)");
             pos = end + 1; line++; continue;
         }
         // "...-" / "----" at the start of a line: OpenCV 4.6 loops forever on "...-\n  a: 1\n" (fuzz_config).
