@@ -483,7 +483,7 @@ TEST(GstDetect, EveryCapsFormatGivesTheSameBoxes)
     // reported: a model trained on colour frames may score grey ones differently.
     {
         SCOPED_TRACE("GRAY8");
-        const std::string toGray = "videoconvert ! video/x-raw,format=GRAY8";
+        const std::string toGray = "videoconvert ! capsfilter caps=video/x-raw,format=GRAY8";
         GstHarness* h = gst_harness_new_parse((toGray + " ! " + detectProps()).c_str());
         gst_harness_set_src_caps_str(h, bgrCaps(frames[0]).c_str());
         const auto got = runHarness(h, frames);
