@@ -62,7 +62,7 @@ run() {
     app|app-seq)
       local flag=""
       [[ $v == app-seq ]] && flag=--sequential
-      "$BIN" --model=$MODEL --config=$CONFIG --input="$in" --show=false --no-overlay $flag \
+      "$BIN" --model=$MODEL --retinanet_config=$CONFIG --input="$in" --show=false --no-overlay $flag \
         --output="$OUT/out_$v.avi" --json-file="$OUT/out_$v.jsonl" >"$log" 2>&1 || { cat "$log" >&2; exit 1; } ;;
   esac
   t1=$(now)

@@ -168,7 +168,7 @@ TEST_P(RealArchitecture, detection_sample_loads_it)
     const std::string image = ::testing::TempDir() + "/" + model + "_messi5.png";
     ASSERT_TRUE(imwrite(image, ref.image));
     std::string out;
-    const int status = runCommand("'" + kBin + "/retinanet_detect' -m='" + modelPath(model) + "' -c='" + configPath(model) +
+    const int status = runCommand("'" + kBin + "/retinanet_detect' -m='" + modelPath(model) + "' --retinanet_config='" + configPath(model) +
                                   "' --json --input='" + image + "'", out);
     ASSERT_EQ(status, 0) << out;
     const size_t start = out.find("{\"image\"");
@@ -182,7 +182,7 @@ TEST_P(RealArchitecture, evaluator_loads_it)
 {
     const std::string model = GetParam();
     std::string out;
-    const int status = runCommand("'" + kBin + "/retinanet_eval' -m='" + modelPath(model) + "' -c='" + configPath(model) +
+    const int status = runCommand("'" + kBin + "/retinanet_eval' -m='" + modelPath(model) + "' --retinanet_config='" + configPath(model) +
                                   "' --gt='" + kRoot + "/data/synth_test/annotations.json' --labels=index", out);
     ASSERT_EQ(status, 0) << out;
     EXPECT_NE(out.find("Average Precision"), std::string::npos) << out;

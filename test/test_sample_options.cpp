@@ -91,8 +91,8 @@ TEST(SampleOptions, classes_file_renames_the_printed_classes)
         EXPECT_EQ(byFile[i].first, byConfig[i].first);
         EXPECT_EQ(byFile[i].second, "my class " + std::to_string(byFile[i].first));
     }
-    // the text output too
-    const std::string text = run(kDetect + " --classes='" + dir + "/names.txt'", status);
+    // the text output too (--verbose: one line per detection)
+    const std::string text = run(kDetect + " --verbose --classes='" + dir + "/names.txt'", status);
     ASSERT_EQ(status, 0) << text;
     EXPECT_NE(text.find("  my class " + std::to_string(byConfig[0].first) + " "), std::string::npos) << text;
     EXPECT_EQ(text.find("circle"), std::string::npos) << text;

@@ -83,7 +83,7 @@ def run_cpp(bin_dir, onnx_path, cfg_path, image_dir):
     exe = os.path.join(bin_dir, "retinanet_detect")
     if not os.path.exists(exe):
         raise RuntimeError("%s not found: run scripts/build.sh first" % exe)
-    out = subprocess.run([exe, "-m=" + onnx_path, "-c=" + cfg_path, "--json", "--input=" + image_dir],
+    out = subprocess.run([exe, "-m=" + onnx_path, "--retinanet_config=" + cfg_path, "--json", "--input=" + image_dir],
                          check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     dets = {}
     for line in out.stdout.splitlines():

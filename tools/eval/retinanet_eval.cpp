@@ -3,10 +3,15 @@
 
 // COCO box evaluation of a RetinaNet through cv::dnn_retinanet::RetinaNetDetectionModel.
 //
-//   retinanet_eval --model=model.onnx --config=config.yml --gt=data/synth_test/annotations.json
+//   retinanet_eval --model=model.onnx --retinanet_config=config.yml --gt=data/synth_test/annotations.json
 //       [--images=DIR] [--thr=0.05] [--max=100] [--labels=auto|index|id] [--out=dets.json]
 //       [--backend=opencv --target=cpu]
+//   retinanet_eval shipped --gt=data/synth_test/annotations.json    (an alias of models.yml)
 //   retinanet_eval --gt=... --dets=dets.json      (evaluate a COCO results file, no model)
+//
+// The model keys (@alias, --model, --retinanet_config, --thr, --nms, --backend, --target, ...) are
+// those of the samples (modules/dnn_retinanet/samples/sample_common.hpp); without --model, the
+// shipped model. On a terminal, stderr shows the progress (images done / total, rate, time left).
 //
 // Runs RetinaNetDetectionModel::detect(frame, std::vector<Detection>&) on every image of the GT
 // file (sorted by id), converts the frame-coordinate boxes to COCO [x, y, w, h], evaluates with
@@ -31,44 +36,21 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <iostream>
-#include <map>
+#include <sstream>
 
 using namespace cv;
 
 namespace {
 
 const char* kKeys =
-    "{help h    |        | print this help }"
-    "{model m   |        | network file (ONNX) }"
-    "{config c  |        | RetinaNet config (.yml/.json) or preset name }"
     "{gt        |        | COCO annotations JSON }"
     "{images    |        | image folder (default: the folder of --gt) }"
-    "{thr       | -1     | score threshold (< 0: the config's) }"
     "{max       | 100    | detections kept per image by the model }"
     "{labels    | auto   | model class -> category id: auto, index or id }"
     "{out       |        | write the detections as a COCO results JSON }"
-    "{dets      |        | evaluate this COCO results JSON instead of running a model }"
-    "{backend   | opencv | default, opencv, cuda, openvino or a cv::dnn::Backend number }"
-    "{target    | cpu    | cpu, opencl, opencl_fp16, cuda, cuda_fp16 or a cv::dnn::Target number }";
-
-int parseEnum(const std::string& s, const std::map<std::string, int>& names, const char* what)
-{
-    auto it = names.find(s);
-    if (it != names.end())
-        return it->second;
-    if (!s.empty() && std::all_of(s.begin(), s.end(), ::isdigit))
-        return std::stoi(s);
-    CV_Error(Error::StsBadArg, std::string("unknown ") + what + ": " + s);
-}
-
-std::string folderOf(const std::string& path)
-{
-    const size_t p = path.find_last_of("/\\");
-    return p == std::string::npos ? "." : path.substr(0, p);
-}
+    "{dets      |        | evaluate this COCO results JSON instead of running a model }";
 
 int run(const CommandLineParser& parser)
 {
@@ -90,20 +72,11 @@ int run(const CommandLineParser& parser)
         dets = coco::readDetections(parser.get<std::string>("dets"));
     else
     {
-        const std::string modelPath = parser.get<std::string>("model"), configPath = parser.get<std::string>("config");
-        if (modelPath.empty() || configPath.empty())
-            CV_Error(Error::StsBadArg, "--model and --config are required (or --dets)");
-        dnn_retinanet::RetinaNetDetectionModel model(modelPath, configPath);
-        model.setPreferableBackend((dnn::Backend)parseEnum(parser.get<std::string>("backend"),
-            {{"default", dnn::DNN_BACKEND_DEFAULT}, {"opencv", dnn::DNN_BACKEND_OPENCV},
-             {"cuda", dnn::DNN_BACKEND_CUDA}, {"openvino", dnn::DNN_BACKEND_INFERENCE_ENGINE}}, "backend"));
-        model.setPreferableTarget((dnn::Target)parseEnum(parser.get<std::string>("target"),
-            {{"cpu", dnn::DNN_TARGET_CPU}, {"opencl", dnn::DNN_TARGET_OPENCL},
-             {"opencl_fp16", dnn::DNN_TARGET_OPENCL_FP16}, {"cuda", dnn::DNN_TARGET_CUDA},
-             {"cuda_fp16", dnn::DNN_TARGET_CUDA_FP16}}, "target"));
+        std::vector<std::string> names;
+        std::ostringstream header;
+        dnn_retinanet::RetinaNetDetectionModel model = sample::makeModel(parser, names, header, false);
+        std::printf("[eval] %s", header.str().c_str());
         const float thr = parser.get<float>("thr");
-        if (thr >= 0)
-            model.setScoreThreshold(thr);
         model.setMaxDetections(parser.get<int>("max"));
         const int K = model.getConfig().numClasses;
 
@@ -124,7 +97,7 @@ int run(const CommandLineParser& parser)
                     thr >= 0 ? thr : model.getConfig().selection.scoreThreshold, parser.get<int>("max"),
                     (int)model.getBackend(), (int)model.getTarget());
 
-        std::string folder = parser.has("images") ? parser.get<std::string>("images") : folderOf(gtPath);
+        std::string folder = parser.has("images") ? parser.get<std::string>("images") : sample::folderOf(gtPath);
         std::vector<coco::CocoImage> images(gt.images);
         std::stable_sort(images.begin(), images.end(),
                          [](const coco::CocoImage& a, const coco::CocoImage& b) { return a.id < b.id; });
@@ -132,6 +105,7 @@ int run(const CommandLineParser& parser)
         std::vector<double> stages(4, 0.0);
         double firstMs = 0, detectMs = 0;
         int dropped = 0, n = 0;
+        sample::Progress progress("images", (int64)images.size());
         for (const coco::CocoImage& im : images)
         {
             tmRead.start();
@@ -168,7 +142,9 @@ int run(const CommandLineParser& parser)
                 c.box = d.rect();
                 dets.push_back(c);
             }
+            progress.update(n);
         }
+        progress.finish();
         const int m = std::max(n - 1, 1);
         std::printf("[eval] %d images: imread %.2f ms/image; detect: first call %.1f ms, then %.2f ms/image "
                     "(preprocess %.2f, forward %.2f incl. decode %.2f, postprocess %.2f)\n",
@@ -195,9 +171,14 @@ int run(const CommandLineParser& parser)
 
 int main(int argc, char** argv)
 {
-    CommandLineParser parser(argc, argv, kKeys);
-    parser.about("COCO mAP of a RetinaNet (cv::dnn_retinanet) on a COCO-format split");
-    const int exitCode = sample::helpOrErrors(parser, argc);
+    const std::string keys = std::string(sample::kCommonKeys) + kKeys;
+    CommandLineParser parser(argc, argv, keys);
+    parser.about("COCO mAP of a RetinaNet (cv::dnn_retinanet) on a COCO-format split: runs the model on every image "
+                 "of --gt\n(or reads --dets), prints AP / AP50 / AP75 / APs,m,l / AR and the time per image; --out "
+                 "writes the detections\nas a COCO results JSON. On a terminal, stderr shows the progress.");
+    std::vector<sample::NumberRule> rules = sample::commonNumberRules();
+    rules.push_back({"max", 1, 100000, true});
+    const int exitCode = sample::helpOrErrors(parser, argc, argv, keys, rules);
     if (exitCode >= 0)
         return exitCode;
     try

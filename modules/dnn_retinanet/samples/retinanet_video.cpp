@@ -10,7 +10,12 @@
 //   retinanet_video --input="rtsp://host/stream" --output=out.mp4
 //   retinanet_video --input="videotestsrc num-buffers=100 ! videoconvert ! appsink"
 //
-// Options take the form --key=value (cv::CommandLineParser).
+// Options take the form --key=value (cv::CommandLineParser); the model keys (--model, @alias,
+// --retinanet_config, --thr, --backend, ...) are those of retinanet_detect (sample_common.hpp).
+// On a terminal, stderr shows the progress on files (frames done / total, fps, time left).
+// JSON lines: {"frame":N,"pts_ms":T,"width":W,"height":H,"detections":[...]} (the fields of the
+// GStreamer element retinanetjson): N counts from 0 over all loops, T is the frame's position in
+// the source in ms (CAP_PROP_POS_MSEC, else N / fps, else the time since the first frame).
 //
 // Pipeline (default): four stages on their own threads joined by bounded queues,
 //
@@ -55,10 +60,6 @@
 
 using namespace cv;
 using namespace cv::dnn_retinanet;
-
-#ifndef DNN_RETINANET_DATA_DIR
-#define DNN_RETINANET_DATA_DIR "data"
-#endif
 
 namespace {
 
@@ -227,6 +228,7 @@ struct Packet
     int64_t index = -1;                 //!< frame number since the start (all loops)
     Mat frame;
     double tCapture = 0;                //!< steady clock, ms, right after the frame was read
+    double ptsMs = 0;                   //!< position of the frame in the source, ms
     std::vector<Detection> dets;
     std::string json;
 };
@@ -267,6 +269,8 @@ public:
             throw OpenError("input '" + spec_ + "' opened but delivered no frame");
         p.tCapture = nowMs();
         firstReadMs_ = p.tCapture - t0;
+        tFirst_ = p.tCapture;
+        p.ptsMs = framePosMs(p.tCapture);
         p.index = total_++;
         readInPass_ = 1;
         first_ = p.frame.size();
@@ -293,6 +297,7 @@ public:
             {
                 p.tCapture = nowMs();
                 stats.add(p.tCapture - t0);
+                p.ptsMs = framePosMs(p.tCapture);
                 p.index = total_++;
                 readInPass_++;
                 emptyReads_ = 0;
@@ -329,9 +334,24 @@ public:
     int64_t framesRead() const { return total_; }
     double fps() const { return fps_; }
     const std::string& backend() const { return backend_; }
+    //! Frames a file or sequence will give in all (0: unknown or live).
+    int64_t expectedFrames() const
+    {
+        const int64_t all = live_ ? 0 : reported_ * loops_;
+        return maxFrames_ > 0 && (all == 0 || maxFrames_ < all) && !live_ ? maxFrames_ : all;
+    }
 
 private:
     static const int kLiveRetries = 25;
+
+    //! The position of the frame just read (readInPass_ frames before it in this pass), in ms.
+    double framePosMs(double tCapture)
+    {
+        const double pos = kind_ == SEQUENCE ? -1.0 : cap_.get(CAP_PROP_POS_MSEC);
+        if (pos > 0 || (pos == 0 && readInPass_ == 0)) return pos;
+        if (fps_ > 0 && fps_ < 1000 && !live_) return readInPass_ * 1000.0 / fps_;
+        return tCapture - tFirst_;
+    }
 
     bool readFrame(Mat& frame)
     {
@@ -378,7 +398,7 @@ private:
     VideoCapture cap_;
     std::string backend_;
     Size first_;
-    double fps_ = 0, firstReadMs_ = 0;
+    double fps_ = 0, firstReadMs_ = 0, tFirst_ = 0;
     int64_t reported_ = 0, total_ = 0, readInPass_ = 0;
     int pass_ = 0, emptyReads_ = 0;
     bool warnedEarlyEnd_ = false, hasPending_ = false;
@@ -410,24 +430,14 @@ public:
           reader_(input_, parser.get<bool>("live"), parser.get<int>("loop"),
                   (int64_t)parser.get<double>("max-frames")),
           sequential_(parser.get<bool>("sequential")), batch_(std::max(1, parser.get<int>("batch"))),
-          queueCap_(parser.get<int>("queue")), drawThr_(parser.get<float>("draw-thr")),
+          queueCap_(parser.get<int>("queue")),
+          drawThr_(parser.get<float>("draw-thr") >= 0 ? parser.get<float>("draw-thr") : sample::scoreThreshold(parser, model)),
           outPath_(parser.get<std::string>("output")), fourcc_(parser.get<std::string>("fourcc")),
           outFps_(parser.get<double>("fps")), jsonStdout_(parser.get<bool>("json")),
           jsonPath_(parser.get<std::string>("json-file")), rssPath_(parser.get<std::string>("rss-log")),
-          rssEvery_(std::max(1, parser.get<int>("rss-every"))), overlay_(!parser.get<bool>("no-overlay"))
+          rssEvery_(std::max(1, parser.get<int>("rss-every"))), overlay_(!parser.get<bool>("no-overlay")),
+          show_(sample::wantWindow(parser, true)), progress_("frames", 0)
     {
-        const std::string show = parser.get<std::string>("show");
-        auto env = [](const char* name) { const char* v = std::getenv(name); return v && *v; };
-        // Qt's highgui aborts the process without a display: only open a window when there is one
-        const bool display = env("DISPLAY") || env("WAYLAND_DISPLAY") || env("QT_QPA_PLATFORM");
-        if (show == "auto") show_ = display;
-        else if (show == "true" || show == "1" || show == "yes")
-        {
-            show_ = display;
-            if (!display) std::cerr << "warning: --show: no display ($DISPLAY is not set); no window\n";
-        }
-        else if (show == "false" || show == "0" || show == "no") show_ = false;
-        else throw std::invalid_argument("--show must be auto, true or false");
     }
 
     //! Opens the input and every output; throws OpenError before anything is processed.
@@ -486,10 +496,12 @@ public:
 
     int run()
     {
+        progress_.start(reader_.expectedFrames());
         t0_ = nowMs();
         if (sequential_) runSequential();
         else runPipelined();
         tEnd_ = nowMs();
+        progress_.finish();
         finish();
         report();
         if (!error_.empty())
@@ -534,8 +546,8 @@ private:
     void annotate(Packet& p)
     {
         const double t0 = nowMs();
-        p.json = format("{\"frame\":%lld,\"width\":%d,\"height\":%d,\"detections\":", (long long)p.index,
-                        p.frame.cols, p.frame.rows) + sample::detectionsJson(p.dets, names_, true) + "}";
+        p.json = format("{\"frame\":%lld,\"pts_ms\":%.3f,\"width\":%d,\"height\":%d,\"detections\":", (long long)p.index,
+                        p.ptsMs, p.frame.cols, p.frame.rows) + sample::detectionsJson(p.dets, names_, true) + "}";
         sample::drawDetections(p.frame, p.dets, names_, drawThr_);
         if (overlay_) drawOverlay(p.frame);
         drawStats_.add(nowMs() - t0);
@@ -611,6 +623,7 @@ private:
         }
         lastOut_ = tw;
         written_++;
+        progress_.update(written_);
         if (rssFile_.is_open() && (written_ == 1 || written_ % rssEvery_ == 0))
             logRss();
         p.frame.release();
@@ -823,7 +836,8 @@ private:
     const std::string jsonPath_, rssPath_;
     const int rssEvery_;
     const bool overlay_;
-    bool show_ = false;
+    bool show_;
+    sample::Progress progress_;
 
     VideoWriter writer_;
     Size writerSize_;
@@ -850,14 +864,13 @@ private:
 
 int main(int argc, char** argv)
 {
-    const std::string keys = std::string(sample::kCommonKeys) +
+    const std::string keys = std::string(sample::kCommonKeys) + sample::kWindowKeys +
         "{ input i     |       | camera index, video file, image sequence (frames/%04d.png), GStreamer pipeline or URL }"
         "{ output o    |       | annotated video (.avi: MJPG, .mp4: mp4v) at the first frame's size }"
         "{ fourcc      |       | codec of --output (four characters) instead of the extension's }"
         "{ fps         | 0     | frame rate of --output (0: the source's, else 25) }"
         "{ json        | false | per-frame detections as JSON lines on stdout (the log goes to stderr) }"
         "{ json-file   |       | per-frame detections as JSON lines into this file }"
-        "{ show        | auto  | window: auto (when $DISPLAY is set), true, false ('q' or Esc quits) }"
         "{ live        | false | treat the input as live (drop stale frames) even if it is a file }"
         "{ max-frames  | 0     | stop after reading N frames (0: until the end) }"
         "{ batch       | 1     | frames per forward pass (detectBatch) for files and sequences }"
@@ -866,34 +879,23 @@ int main(int argc, char** argv)
         "{ loop        | 1     | play a file or sequence N times (soak tests) }"
         "{ rss-log     |       | CSV of the resident memory (VmRSS) every --rss-every frames }"
         "{ rss-every   | 500   | frames between two --rss-log rows }"
-        "{ draw-thr    | 0.3   | boxes below this score are not drawn (the JSON has them all) }"
-        "{ no-overlay  | false | no FPS / latency text on the frames }"
-        "{ data        | " DNN_RETINANET_DATA_DIR " | data folder (shipped model) }";
+        "{ draw-thr    | -1    | boxes below this score are not drawn, the JSON has them all (default -1: --thr, "
+        "every detection is drawn, as in retinanet_detect) }"
+        "{ no-overlay  | false | no FPS / latency text on the frames }";
     CommandLineParser parser(argc, argv, keys);
-    parser.about("RetinaNet object detection on video streams (OpenCV dnn_retinanet)");
-    if (parser.has("help") || argc == 1)
-    {
-        parser.printMessage();
-        return argc == 1 ? EXIT_USAGE : EXIT_OK;
-    }
-    if (!parser.check())
-    {
-        parser.printErrors();
-        return EXIT_USAGE;
-    }
-    {
-        std::vector<sample::NumberRule> rules = sample::commonNumberRules();
-        const std::vector<sample::NumberRule> own = {
-            {"fps", 0, 1000, false}, {"max-frames", 0, 9e15, true}, {"batch", 1, 256, true}, {"queue", 1, 1024, true},
-            {"loop", 1, 1e9, true}, {"rss-every", 1, 1e9, true}, {"draw-thr", 0, 1, false}};
-        rules.insert(rules.end(), own.begin(), own.end());
-        const std::string errors = sample::checkArgs(argc, argv, keys, rules);
-        if (!errors.empty())
-        {
-            std::cerr << "error: " << errors;
-            return EXIT_USAGE;
-        }
-    }
+    parser.about("RetinaNet object detection on video streams (OpenCV dnn_retinanet): a camera, a video file, an "
+                 "image sequence,\na GStreamer pipeline or a URL -> a window, an annotated video and/or per-frame "
+                 "JSON lines\n({\"frame\":N,\"pts_ms\":T,\"width\":W,\"height\":H,\"detections\":[...]}). Files "
+                 "are processed losslessly by a 4-stage pipeline;\nlive sources drop stale frames. On a terminal, "
+                 "stderr shows the progress (frames done / total, fps, time left).");
+    std::vector<sample::NumberRule> rules = sample::commonNumberRules();
+    const std::vector<sample::NumberRule> own = {
+        {"fps", 0, 1000, false}, {"max-frames", 0, 9e15, true}, {"batch", 1, 256, true}, {"queue", 1, 1024, true},
+        {"loop", 1, 1e9, true}, {"rss-every", 1, 1e9, true}, {"draw-thr", -1, 1, false}};
+    rules.insert(rules.end(), own.begin(), own.end());
+    const int exitCode = sample::helpOrErrors(parser, argc, argv, keys, rules);
+    if (exitCode >= 0)
+        return exitCode;
     if (parser.get<std::string>("input").empty())
     {
         std::cerr << "error: --input is required (camera index, file, sequence pattern, pipeline or URL)" << std::endl;
@@ -917,7 +919,7 @@ int main(int argc, char** argv)
     try
     {
         std::vector<std::string> names;
-        model.reset(new RetinaNetDetectionModel(sample::makeModel(parser, parser.get<std::string>("data"), names, log)));
+        model.reset(new RetinaNetDetectionModel(sample::makeModel(parser, names, log)));
         app.reset(new VideoApp(parser, *model, names, log));
         app->open();
     }

@@ -1,16 +1,28 @@
 // This file is part of the dnn_retinanet module.
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 
-// Helpers shared by the samples: backend names, class names, drawing, JSON, input listing.
+// Helpers shared by the samples (retinanet_detect, retinanet_video, tools/eval/retinanet_eval): one
+// command-line scheme (OpenCV's samples/dnn keys, models.yml aliases), class names, drawing, JSON,
+// progress on a terminal.
 #ifndef DNN_RETINANET_SAMPLE_COMMON_HPP
 #define DNN_RETINANET_SAMPLE_COMMON_HPP
 
+#include <opencv2/core/utility.hpp>
 #include <opencv2/dnn_retinanet.hpp>
 #include <opencv2/imgproc.hpp>
+
+#ifdef _WIN32
+#include <io.h>
+#define isatty _isatty
+#define fileno _fileno
+#else
+#include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -18,22 +30,67 @@
 #include <string>
 #include <vector>
 
+#ifndef DNN_RETINANET_DATA_DIR
+#define DNN_RETINANET_DATA_DIR "data"
+#endif
+
 namespace sample {
 
 using namespace cv;
 using namespace cv::dnn_retinanet;
 
-//! The keys every sample shares (model, config, thresholds, backend).
+//! The keys every sample shares, after OpenCV's samples/dnn/object_detection.cpp where they mean the
+//! same: @alias (models.yml), --zoo, --model, --classes, --thr, --nms, --width/--height, --backend,
+//! --target. The RetinaNet config or preset is --retinanet_config (alias --preset): OpenCV's --config
+//! is a network's second file (a .prototxt, .pbtxt, .cfg); "--config" and "-c" are still accepted.
 static const char* const kCommonKeys =
-    "{ help h      |       | print this help }"
-    "{ model m     |       | network file (ONNX); default: the shipped model }"
-    "{ config c    |       | config file or preset name (torchvision, detectron2, ...); default: next to the model }"
+    "{ help h      |       | print this help, the presets and the models.yml aliases }"
+    "{ @alias      |       | a model alias of the models.yml registry (--zoo), e.g. shipped: sets --model, "
+    "--retinanet_config and --classes (options given on the command line win) }"
+    "{ zoo         |       | the models.yml registry of aliases (default: models.yml in the current folder, "
+    "else modules/dnn_retinanet/samples/models.yml above --data) }"
+    "{ model m     |       | network file (ONNX); default: the alias', else the shipped model }"
+    "{ retinanet_config preset config c | | RetinaNet config file (.yml) or preset name (see the list below); "
+    "default: config.yml next to the model. Not OpenCV's --config (a network's second file): "
+    "--config and -c are accepted as old names }"
     "{ classes     |       | text file, one class name per line, line k = class k, as many as the model's classes "
     "(overrides the config's names; COCO: data/labels/coco80.txt or coco91.txt) }"
-    "{ thr         | -1    | score threshold (default: the config's) }"
-    "{ nms         | -1    | NMS IoU threshold (default: the config's) }"
-    "{ backend     | cpu   | cpu | cuda }"
-    "{ target      | cpu   | cpu | cuda | cuda_fp16 | opencl | opencl_fp16 }";
+    "{ thr         | -1    | confidence threshold: detections with a score >= thr are kept, printed and drawn "
+    "(default -1: the config's score_threshold) }"
+    "{ nms         | -1    | non-maximum suppression IoU threshold (default -1: the config's) }"
+    "{ width       | -1    | network input width: frames are stretched to width x height like OpenCV's samples "
+    "(default -1: the config's resize, e.g. keep-ratio) }"
+    "{ height      | -1    | network input height (with --width) }"
+    "{ backend     | 0     | computation backend, a name or OpenCV's cv::dnn::Backend number: "
+    "0 default (automatically), 1 halide, 2 openvino (Inference Engine), 3 opencv (OpenCV implementation; also: cpu), "
+    "4 vkcom, 5 cuda, 6 webnn, 7 timvx }"
+    "{ target      | 0     | target device, a name or OpenCV's cv::dnn::Target number: "
+    "0 cpu, 1 opencl, 2 opencl_fp16, 3 myriad, 4 vulkan, 5 fpga, 6 cuda, 7 cuda_fp16, 8 hddl, 9 npu }"
+    "{ data        | " DNN_RETINANET_DATA_DIR " | data folder (shipped model; relative models.yml paths are "
+    "relative to the folder above it) }";
+
+//! The window keys of the samples that can show frames.
+static const char* const kWindowKeys =
+    "{ show        | auto  | window: auto (when a display exists: $DISPLAY or $WAYLAND_DISPLAY; retinanet_detect: "
+    "and no --output), true, false. In the window 'q' or Esc quits, any other key shows the next image }"
+    "{ no-window   | false | never open a window (the same as --show=false) }";
+
+/** Whether to open a window: --show=auto opens one when a display exists (Qt's highgui aborts the
+ *  process without one) and @p autoShow; --show=true asks for it (a warning without a display). */
+inline bool wantWindow(const CommandLineParser& parser, bool autoShow)
+{
+    auto env = [](const char* name) { const char* v = std::getenv(name); return v && *v; };
+    const bool display = env("DISPLAY") || env("WAYLAND_DISPLAY") || env("QT_QPA_PLATFORM");
+    const std::string show = parser.get<std::string>("show");
+    if (parser.get<bool>("no-window") || show == "false" || show == "0" || show == "no") return false;
+    if (show == "auto") return display && autoShow;
+    if (show == "true" || show == "1" || show == "yes")
+    {
+        if (!display) std::cerr << "warning: --show: no display ($DISPLAY is not set); no window\n";
+        return display;
+    }
+    CV_Error(Error::StsBadArg, "--show must be auto, true or false (got '" + show + "')");
+}
 
 /** One numeric option's accepted range (checked by checkArgs). */
 struct NumberRule
@@ -93,64 +150,172 @@ inline std::string checkArgs(int argc, char** argv, const std::string& keys, con
     return errors;
 }
 
-//! The rules for kCommonKeys' numbers (-1: the config's threshold).
+//! The rules for kCommonKeys' numbers (-1: the config's value).
 inline std::vector<NumberRule> commonNumberRules()
 {
-    return {{"thr", -1, 1, false}, {"nms", -1, 1, false}};
+    return {{"thr", -1, 1, false}, {"nms", -1, 1, false}, {"width", -1, 16384, true}, {"height", -1, 16384, true}};
 }
 
-/** Prints the help (--help, or no argument at all) or the parse errors. Returns the exit code to
- *  leave with, or -1 to go on. */
-inline int helpOrErrors(const CommandLineParser& parser, int argc, char** argv = nullptr, const std::string& keys = std::string(),
-                        const std::vector<NumberRule>& rules = std::vector<NumberRule>())
+/** A name or a number of OpenCV's enum (the names of samples/dnn/common.py, the numbers of
+ *  cv::dnn::Backend / cv::dnn::Target); throws naming @p key and the choices otherwise. */
+inline int parseEnumArg(const std::string& key, const std::string& value,
+                        const std::vector<std::pair<std::string, int> >& names, int maxNumber)
 {
-    if (parser.has("help") || argc == 1)
-    {
-        parser.printMessage();
-        return argc == 1 ? 1 : 0;
-    }
-    if (!parser.check())
-    {
-        parser.printErrors();
-        return 1;
-    }
-    if (argv)
-    {
-        const std::string errors = checkArgs(argc, argv, keys, rules);
-        if (!errors.empty())
-        {
-            std::cerr << "error: " << errors;
-            return 1;
-        }
-    }
-    return -1;
+    for (const auto& n : names)
+        if (value == n.first) return n.second;
+    if (!value.empty() && value.size() < 4 && value.find_first_not_of("0123456789") == std::string::npos &&
+        std::atoi(value.c_str()) <= maxNumber)
+        return std::atoi(value.c_str());
+    std::string choices;
+    for (const auto& n : names) choices += format("%s%s (%d)", choices.empty() ? "" : ", ", n.first.c_str(), n.second);
+    CV_Error(Error::StsBadArg, format("--%s=%s: unknown %s; use a name or a number: %s", key.c_str(), value.c_str(),
+                                      key.c_str(), choices.c_str()));
 }
 
 inline dnn::Backend parseBackend(const std::string& s)
 {
-    if (s == "cpu" || s == "opencv") return dnn::DNN_BACKEND_OPENCV;
-    if (s == "cuda") return dnn::DNN_BACKEND_CUDA;
-    if (s == "default") return dnn::DNN_BACKEND_DEFAULT;
-    CV_Error(Error::StsBadArg, "unknown --backend '" + s + "' (cpu, cuda, default)");
+    return (dnn::Backend)parseEnumArg("backend", s,
+        {{"default", dnn::DNN_BACKEND_DEFAULT}, {"halide", dnn::DNN_BACKEND_HALIDE},
+         {"openvino", dnn::DNN_BACKEND_INFERENCE_ENGINE}, {"opencv", dnn::DNN_BACKEND_OPENCV},
+         {"vkcom", dnn::DNN_BACKEND_VKCOM}, {"cuda", dnn::DNN_BACKEND_CUDA}, {"webnn", dnn::DNN_BACKEND_WEBNN},
+         {"timvx", dnn::DNN_BACKEND_TIMVX}, {"cpu", dnn::DNN_BACKEND_OPENCV}, {"inference_engine", dnn::DNN_BACKEND_INFERENCE_ENGINE}},
+        (int)dnn::DNN_BACKEND_TIMVX);
 }
 
 inline dnn::Target parseTarget(const std::string& s)
 {
-    if (s == "cpu") return dnn::DNN_TARGET_CPU;
-    if (s == "cuda") return dnn::DNN_TARGET_CUDA;
-    if (s == "cuda_fp16") return dnn::DNN_TARGET_CUDA_FP16;
-    if (s == "opencl") return dnn::DNN_TARGET_OPENCL;
-    if (s == "opencl_fp16") return dnn::DNN_TARGET_OPENCL_FP16;
-    CV_Error(Error::StsBadArg, "unknown --target '" + s + "' (cpu, cuda, cuda_fp16, opencl, opencl_fp16)");
+    return (dnn::Target)parseEnumArg("target", s,
+        {{"cpu", dnn::DNN_TARGET_CPU}, {"opencl", dnn::DNN_TARGET_OPENCL}, {"opencl_fp16", dnn::DNN_TARGET_OPENCL_FP16},
+         {"myriad", dnn::DNN_TARGET_MYRIAD}, {"vulkan", dnn::DNN_TARGET_VULKAN}, {"fpga", dnn::DNN_TARGET_FPGA},
+         {"cuda", dnn::DNN_TARGET_CUDA}, {"cuda_fp16", dnn::DNN_TARGET_CUDA_FP16}, {"hddl", dnn::DNN_TARGET_HDDL},
+         {"npu", dnn::DNN_TARGET_NPU}, {"ncs2_vpu", dnn::DNN_TARGET_MYRIAD}, {"hddl_vpu", dnn::DNN_TARGET_HDDL}},
+        (int)dnn::DNN_TARGET_NPU);
 }
 
 inline std::string backendName(dnn::Backend b, dnn::Target t)
 {
-    std::string s = b == dnn::DNN_BACKEND_CUDA ? "CUDA" : b == dnn::DNN_BACKEND_OPENCV ? "OpenCV" : "default";
+    std::string s = b == dnn::DNN_BACKEND_CUDA ? "CUDA" : b == dnn::DNN_BACKEND_OPENCV ? "OpenCV" :
+                    b == dnn::DNN_BACKEND_DEFAULT ? "default" : format("backend %d", (int)b);
     s += "/";
     s += t == dnn::DNN_TARGET_CUDA ? "CUDA" : t == dnn::DNN_TARGET_CUDA_FP16 ? "CUDA FP16" :
-         t == dnn::DNN_TARGET_OPENCL ? "OpenCL" : t == dnn::DNN_TARGET_OPENCL_FP16 ? "OpenCL FP16" : "CPU";
+         t == dnn::DNN_TARGET_OPENCL ? "OpenCL" : t == dnn::DNN_TARGET_OPENCL_FP16 ? "OpenCL FP16" :
+         t == dnn::DNN_TARGET_CPU ? "CPU" : format("target %d", (int)t);
     return s;
+}
+
+inline bool fileExists(const std::string& path)
+{
+    return !path.empty() && std::ifstream(path.c_str()).good();
+}
+
+//! The folder of @p path ("." when it has none).
+inline std::string folderOf(const std::string& path)
+{
+    const size_t slash = path.find_last_of("/\\");
+    return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+//! config.yml next to the model (the default of --retinanet_config; also used by the GStreamer element).
+inline std::string configNextTo(const std::string& model)
+{
+    return folderOf(model) + "/config.yml";
+}
+
+//! The repository root: the folder above --data (relative paths of models.yml start there).
+inline std::string repositoryRoot(const CommandLineParser& parser)
+{
+    std::string data = parser.get<std::string>("data");
+    while (data.size() > 1 && (data.back() == '/' || data.back() == '\\')) data.pop_back();
+    const size_t slash = data.find_last_of("/\\");
+    if (data == "." || data == ".." || (slash != std::string::npos && data.substr(slash + 1) == ".."))
+        return data + "/..";
+    return folderOf(data);
+}
+
+//! The models.yml to read: --zoo, else ./models.yml, else <root>/modules/dnn_retinanet/samples/models.yml.
+inline std::string zooPath(const CommandLineParser& parser)
+{
+    const std::string zoo = parser.get<std::string>("zoo");
+    if (!zoo.empty()) return zoo;
+    if (fileExists("models.yml")) return "models.yml";
+    return repositoryRoot(parser) + "/modules/dnn_retinanet/samples/models.yml";
+}
+
+/** The aliases of a models.yml (OpenCV's samples/dnn/models.yml layout: one map per alias). */
+inline std::vector<std::string> zooAliases(const std::string& zoo)
+{
+    std::vector<std::string> names;
+    if (!fileExists(zoo)) return names;
+    FileStorage fs(zoo, FileStorage::READ);
+    for (FileNodeIterator it = fs.root().begin(); it != fs.root().end(); ++it)
+        if ((*it).isMap()) names.push_back((*it).name());
+    return names;
+}
+
+/** The model the common keys select: --model / --retinanet_config / --classes / --width / --height,
+ *  filled from the @alias entry of models.yml where not given, else the shipped model and the
+ *  config.yml next to it. Relative paths of models.yml are relative to the folder above --data. */
+struct ModelChoice
+{
+    std::string alias, model, config, classes, hint;
+    int width = -1, height = -1;
+};
+
+inline ModelChoice chooseModel(const CommandLineParser& parser)
+{
+    ModelChoice c;
+    const std::string data = parser.get<std::string>("data");
+    c.alias = parser.get<std::string>("@alias");
+    c.model = parser.get<std::string>("model");
+    c.config = parser.get<std::string>("retinanet_config");
+    c.classes = parser.get<std::string>("classes");
+    c.width = parser.get<int>("width");
+    c.height = parser.get<int>("height");
+    if (!c.alias.empty())
+    {
+        const std::string zoo = zooPath(parser);
+        if (!fileExists(zoo))
+            CV_Error(Error::StsObjectNotFound, "alias '" + c.alias + "': cannot read the registry '" + zoo + "' (--zoo)");
+        FileStorage fs(zoo, FileStorage::READ);
+        const FileNode e = fs[c.alias];
+        if (!e.isMap())
+        {
+            std::string known;
+            for (const std::string& a : zooAliases(zoo)) known += (known.empty() ? "" : ", ") + a;
+            CV_Error(Error::StsBadArg, "unknown model alias '" + c.alias + "' (" + zoo + " has: " + known + ")");
+        }
+        const std::string root = repositoryRoot(parser);
+        auto path = [&](const char* key) {
+            const std::string v = e[key].empty() ? std::string() : (std::string)e[key];
+            return v.empty() || v[0] == '/' ? v : root + "/" + v;
+        };
+        if (c.model.empty()) c.model = path("model");
+        if (c.config.empty()) c.config = e["retinanet_config"].empty() ? std::string() :
+            (((std::string)e["retinanet_config"]).find_first_of("./") == std::string::npos
+                 ? (std::string)e["retinanet_config"] : path("retinanet_config"));   // a preset name or a file
+        if (c.classes.empty()) c.classes = path("classes");
+        if (c.width < 0 && !e["width"].empty()) c.width = (int)e["width"];
+        if (c.height < 0 && !e["height"].empty()) c.height = (int)e["height"];
+        if (!e["export"].empty()) c.hint = "; make it with: " + (std::string)e["export"];
+    }
+    if (c.model.empty())
+    {
+        for (const char* p : {"/models/synth_retinanet/model.onnx", "/models/tiny_torchvision/model.onnx"})
+            if (fileExists(data + p)) { c.model = data + p; break; }
+        if (c.model.empty())
+            CV_Error(Error::StsObjectNotFound, "no --model given and no shipped model found under " + data + " (--data)");
+    }
+    // A missing model is reported as such, before the config next to it is looked for.
+    if (!fileExists(c.model))
+        CV_Error(Error::StsObjectNotFound, "dnn_retinanet: model file not found: '" + c.model + "'" + c.hint);
+    if (c.config.empty())
+    {
+        c.config = configNextTo(c.model);
+        if (!fileExists(c.config))
+            CV_Error(Error::StsObjectNotFound, "no --retinanet_config given and no config.yml next to the model '" +
+                     c.model + "' (give a config file or a preset name)");
+    }
+    return c;
 }
 
 /** Reads a class-name file like OpenCV's samples (`--classes`): one name per line, line k names
@@ -193,45 +358,143 @@ inline std::vector<std::string> classNamesFromFile(const std::string& path, cons
     return names;
 }
 
-//! Default model: data/models/shipped (trained), else the tiny parity model.
-inline std::string defaultModelPath(const std::string& dataDir)
+/** Prints the help (--help) with the presets and the aliases, or the parse errors (exit code 1
+ *  with a message naming the option). Returns the exit code to leave with, or -1 to go on. */
+inline int helpOrErrors(const CommandLineParser& parser, int argc, char** argv, const std::string& keys,
+                        const std::vector<NumberRule>& rules, bool helpWithoutArguments = true)
 {
-    for (const char* p : {"/models/synth_retinanet/model.onnx", "/models/tiny_torchvision/model.onnx"})
-        if (std::ifstream((dataDir + p).c_str()).good())
-            return dataDir + p;
-    return std::string();
+    if (parser.has("help") || (argc == 1 && helpWithoutArguments))
+    {
+        parser.printMessage();
+        std::string presets, aliases;
+        for (const std::string& p : RetinaNetConfig::presetNames()) presets += (presets.empty() ? "" : ", ") + p;
+        const std::string zoo = zooPath(parser);
+        for (const std::string& a : zooAliases(zoo)) aliases += (aliases.empty() ? "" : ", ") + a;
+        std::cout << "\nRetinaNet presets (--retinanet_config=NAME): " << presets << "\n"
+                  << "Model aliases (first argument, from " << zoo << "): " << (aliases.empty() ? "(none)" : aliases)
+                  << "\n";
+        return argc == 1 ? 1 : 0;
+    }
+    if (!parser.check())
+    {
+        parser.printErrors();
+        return 1;
+    }
+    std::string errors = checkArgs(argc, argv, keys, rules);
+    for (const char* key : {"backend", "target"})
+        try
+        {
+            const std::string v = parser.get<std::string>(key);
+            if (std::string(key) == "backend") parseBackend(v);
+            else parseTarget(v);
+        }
+        catch (const cv::Exception& e)
+        {
+            errors += e.err + "\n";
+        }
+    if (keys.find("{ show ") != std::string::npos)
+    {
+        const std::string show = parser.get<std::string>("show");
+        if (show != "auto" && show != "true" && show != "1" && show != "yes" && show != "false" && show != "0" && show != "no")
+            errors += "--show must be auto, true or false (got '" + show + "')\n";
+    }
+    if ((parser.get<int>("width") > 0) != (parser.get<int>("height") > 0))
+        errors += "--width and --height go together\n";
+    if (!errors.empty())
+    {
+        std::cerr << "error: " << errors;
+        return 1;
+    }
+    return -1;
 }
 
-//! config.yml next to the model when --config is not given.
-inline std::string configNextTo(const std::string& model)
+//! The score threshold in effect: --thr, else the config's.
+inline float scoreThreshold(const CommandLineParser& parser, const RetinaNetDetectionModel& net)
 {
-    const size_t slash = model.find_last_of("/\\");
-    return (slash == std::string::npos ? std::string(".") : model.substr(0, slash)) + "/config.yml";
+    const float thr = parser.get<float>("thr");
+    return thr >= 0 ? thr : net.getConfig().selection.scoreThreshold;
 }
 
 /** Builds the model from the common keys; prints what actually runs (CUDA falls back to the CPU
- *  with OpenCV builds that lack it). */
-inline RetinaNetDetectionModel makeModel(const CommandLineParser& parser, const std::string& dataDir,
-                                        std::vector<std::string>& names, std::ostream& log)
+ *  with OpenCV builds that lack it): one line, or three with @p verbose. */
+inline RetinaNetDetectionModel makeModel(const CommandLineParser& parser, std::vector<std::string>& names,
+                                        std::ostream& log, bool verbose = true)
 {
-    std::string model = parser.get<std::string>("model");
-    if (model.empty()) model = defaultModelPath(dataDir);
-    if (model.empty())
-        CV_Error(Error::StsObjectNotFound, "no --model given and no shipped model found under " + dataDir);
-    std::string config = parser.get<std::string>("config");
-    if (config.empty()) config = configNextTo(model);
-    RetinaNetDetectionModel net(model, config);
+    const ModelChoice c = chooseModel(parser);
+    RetinaNetDetectionModel net(c.model, c.config);
     if (parser.get<float>("thr") >= 0) net.setScoreThreshold(parser.get<float>("thr"));
     if (parser.get<float>("nms") > 0) net.setNmsThreshold(parser.get<float>("nms"));
+    if (c.width > 0 && c.height > 0) net.setInputResize(RESIZE_FIXED, Size(c.width, c.height));
     net.setPreferableBackend(parseBackend(parser.get<std::string>("backend")));
     net.setPreferableTarget(parseTarget(parser.get<std::string>("target")));
     names = net.getClassNames();
-    if (!parser.get<std::string>("classes").empty())
-        names = classNamesFromFile(parser.get<std::string>("classes"), net.getConfig());
-    log << "model: " << model << "\nconfig: " << config << " (" << net.getConfig().numClasses << " classes)\n"
-        << "running on: " << backendName(net.getBackend(), net.getTarget()) << " (decoder: CPU)\n";
+    if (!c.classes.empty())
+        names = classNamesFromFile(c.classes, net.getConfig());
+    const std::string on = backendName(net.getBackend(), net.getTarget());
+    if (verbose)
+        log << "model: " << c.model << (c.alias.empty() ? "" : " (alias " + c.alias + ")") << "\nconfig: " << c.config
+            << " (" << net.getConfig().numClasses << " classes)\n"
+            << "running on: " << on << " (decoder: CPU), score threshold " << scoreThreshold(parser, net) << "\n";
+    else
+        log << "model: " << (c.alias.empty() ? c.model : c.alias) << ", " << net.getConfig().numClasses
+            << " classes, score threshold " << scoreThreshold(parser, net) << ", on " << on << "\n";
     return net;
 }
+
+/** Progress of long work on stderr when it is a terminal ("\r"-redrawn, at most ~3 times a second):
+ *  items done / total, rate and time left. Silent when stderr is not a terminal (a file, a pipe). */
+class Progress
+{
+public:
+    Progress(const std::string& unit, int64 total)
+        : unit_(unit), total_(total), enabled_(isatty(fileno(stderr)) != 0), t0_((double)getTickCount()) {}
+    ~Progress() { finish(); }
+
+    //! (Re)starts the clock; @p total: 0 when unknown (no ETA then).
+    void start(int64 total)
+    {
+        total_ = total;
+        t0_ = (double)getTickCount();
+    }
+
+    void update(int64 done)
+    {
+        if (!enabled_) return;
+        const double now = (double)getTickCount(), s = (now - t0_) / getTickFrequency();
+        if (shown_ && (now - last_) / getTickFrequency() < 0.3 && done != total_) return;
+        last_ = now;
+        const double rate = s > 0 ? done / s : 0.0;
+        std::string line = total_ > 0 ? format("%s %lld/%lld (%.0f%%)", unit_.c_str(), (long long)done, (long long)total_,
+                                               100.0 * done / total_)
+                                      : format("%s %lld", unit_.c_str(), (long long)done);
+        line += format(", %.1f %s", rate, unit_ == "frames" ? "fps" : (unit_ + "/s").c_str());
+        if (total_ > 0 && rate > 0 && done <= total_)
+        {
+            const int left = (int)std::lround((total_ - done) / rate);
+            line += format(", ETA %d:%02d", left / 60, left % 60);
+        }
+        std::fprintf(stderr, "\r%-*s", (int)std::max(width_, line.size()), line.c_str());
+        std::fflush(stderr);
+        width_ = std::max(width_, line.size());
+        shown_ = true;
+    }
+
+    //! Clears the line (the final report follows).
+    void finish()
+    {
+        if (!shown_) return;
+        std::fprintf(stderr, "\r%*s\r", (int)width_, "");
+        std::fflush(stderr);
+        shown_ = false;
+    }
+
+private:
+    std::string unit_;
+    int64 total_;
+    bool enabled_, shown_ = false;
+    double t0_, last_ = 0;
+    size_t width_ = 0;
+};
 
 inline Scalar classColor(int k)
 {

@@ -75,9 +75,9 @@ TorchvisionCase loadTorchvisionCase(const std::string& name);
 //! Names of the shipped torchvision reference cases.
 std::vector<std::string> torchvisionCaseNames();
 
-/** The post-processing written the obvious way (activate all values, threshold, top-k, decode in
- *  double, [map to the frame,] clip, min-size filter, NMS by pairwise IoU), reading the canonical
- *  NCHW copy and head.frames. Independent of the decoder's scan, trimming, layouts and box math. */
+/** referenceDecode (src/decoder/reference_decoder.cpp, the decoder's specification) on image
+ *  @p image of the head's canonical NCHW copy, with head.frames. Independent of the decoder's scan,
+ *  trimming, layouts and box math. */
 std::vector<Detection> bruteForceDecode(const RetinaNetConfig& config, const SyntheticHead& head, int image);
 
 } // namespace opencv_test

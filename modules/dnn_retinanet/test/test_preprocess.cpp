@@ -14,6 +14,11 @@
 
 #include <cstdio>
 #include <fstream>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 namespace opencv_test { namespace {
 
@@ -468,5 +473,98 @@ TEST(DnnRetinaNet_Preprocess, config_fields_presets_and_errors)
     c.preprocess.resizeInput = 2;
     EXPECT_CV_ERROR(c.validate(), "invalid 'preprocess.resize_input'");
 }
+
+}} // namespace
+
+namespace opencv_test { namespace {
+
+// torch_linear reads gray / BGRA / 8-bit frames directly (no BGR or float copy of the frame): the
+// blob must be bit for bit the one of the converted frame.
+TEST(DnnRetinaNet_Preprocess, torch_linear_reads_any_frame_as_its_bgr_float_conversion)
+{
+    RetinaNetConfig c = RetinaNetConfig::preset("torchvision");
+    c.preprocess.minSize = 96;
+    c.preprocess.maxSize = 160;
+    RNG rng(7);
+    Mat gray(75, 131, CV_8UC1), bgra(75, 131, CV_8UC4);
+    rng.fill(gray, RNG::UNIFORM, 0, 256);
+    rng.fill(bgra, RNG::UNIFORM, 0, 256);
+    Mat grayBgr, bgraBgr;
+    cvtColor(gray, grayBgr, COLOR_GRAY2BGR);
+    cvtColor(bgra, bgraBgr, COLOR_BGRA2BGR);
+    for (int input : {RESIZE_INPUT_FLOAT, RESIZE_INPUT_UINT8})
+    {
+        c.preprocess.resizeInput = input;
+        Mat a, b;
+        LetterboxInfo ia, ib;
+        blobFromFrame(gray, c.preprocess, a, ia);
+        blobFromFrame(grayBgr, c.preprocess, b, ib);
+        ASSERT_EQ(ia.imageSize, ib.imageSize);
+        ASSERT_NE(ia.imageSize, gray.size());
+        EXPECT_EQ(cv::norm(a, b, NORM_INF), 0.0) << "gray, resize_input " << input;
+        blobFromFrame(bgra, c.preprocess, a, ia);
+        blobFromFrame(bgraBgr, c.preprocess, b, ib);
+        EXPECT_EQ(cv::norm(a, b, NORM_INF), 0.0) << "BGRA, resize_input " << input;
+    }
+}
+
+#ifdef __linux__
+// Peak memory of preprocessing a 20000x20000 frame (1.2 GB as 8-bit BGR, 0.4 GB gray): at most the
+// frame's size again (issue: converting the whole frame to float first peaked at ~6 GB). Measured in
+// a child process, whose ru_maxrss starts with the frame allocated and touched.
+long peakGrowthKb(const char* preset, int type)
+{
+    fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0)
+    {
+        long result = -1;
+        {
+            Mat frame(20000, 20000, type);
+            frame.setTo(Scalar(40, 120, 200, 255));
+            frame(Rect(5000, 5000, 10000, 10000)).setTo(Scalar(250, 10, 90, 255));
+            rusage before{}, after{};
+            getrusage(RUSAGE_SELF, &before);
+            Mat blob;
+            LetterboxInfo info;
+            blobFromFrame(frame, RetinaNetConfig::preset(preset).preprocess, blob, info);
+            getrusage(RUSAGE_SELF, &after);
+            // the blob holds the picture (a bright square in the middle), not garbage
+            const float* plane = blob.ptr<float>(0, 0);
+            const int W = blob.size[3];
+            const bool sane = blob.size[2] >= 800 &&
+                              std::abs(plane[blob.size[2] / 2 * W + 400] - plane[10 * W + 10]) > 0.5f;
+            result = sane ? after.ru_maxrss - before.ru_maxrss : -2;
+        }
+        FILE* f = fopen((std::string("/tmp/dnn_retinanet_peak_") + std::to_string(getpid())).c_str(), "w");
+        if (f) { fprintf(f, "%ld\n", result); fclose(f); }
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    long kb = -3;
+    const std::string path = std::string("/tmp/dnn_retinanet_peak_") + std::to_string(pid);
+    if (FILE* f = fopen(path.c_str(), "r")) { if (fscanf(f, "%ld", &kb) != 1) kb = -4; fclose(f); }
+    std::remove(path.c_str());
+    return kb;
+}
+
+TEST(DnnRetinaNet_Preprocess, huge_frames_take_bounded_memory)
+{
+    const long bgrKb = 20000L * 20000 * 3 / 1024, grayKb = 20000L * 20000 / 1024;
+    // torchvision: torch_linear from the frame itself; detectron: float + cv::resize (shrunk first);
+    // detectron2: 8-bit resize
+    for (const char* preset : {"torchvision", "detectron", "detectron2"})
+    {
+        const long bgr = peakGrowthKb(preset, CV_8UC3), gray = peakGrowthKb(preset, CV_8UC1);
+        ASSERT_GE(bgr, 0) << preset << ": the child failed (" << bgr << ")";
+        ASSERT_GE(gray, 0) << preset << ": the child failed (" << gray << ")";
+        EXPECT_LE(bgr, bgrKb) << preset << ": BGR peak growth " << bgr / 1024 << " MB";
+        EXPECT_LE(gray, grayKb) << preset << ": gray peak growth " << gray / 1024 << " MB";
+        std::cout << "[ info ] " << preset << ": peak growth " << bgr / 1024 << " MB (BGR frame " << bgrKb / 1024
+                  << " MB), " << gray / 1024 << " MB (gray frame " << grayKb / 1024 << " MB)" << std::endl;
+    }
+}
+#endif
 
 }} // namespace

@@ -19,9 +19,22 @@ def _data_dir():
 
 DATA = _data_dir()
 
-BACKENDS = {"cpu": cv2.dnn.DNN_BACKEND_OPENCV, "cuda": cv2.dnn.DNN_BACKEND_CUDA, "default": cv2.dnn.DNN_BACKEND_DEFAULT}
-TARGETS = {"cpu": cv2.dnn.DNN_TARGET_CPU, "cuda": cv2.dnn.DNN_TARGET_CUDA, "cuda_fp16": cv2.dnn.DNN_TARGET_CUDA_FP16,
-           "opencl": cv2.dnn.DNN_TARGET_OPENCL, "opencl_fp16": cv2.dnn.DNN_TARGET_OPENCL_FP16}
+# OpenCV's names (samples/dnn/common.py) and cv::dnn::Backend / Target numbers, as the C++ samples.
+BACKENDS = {"default": 0, "halide": 1, "openvino": 2, "inference_engine": 2, "opencv": 3, "cpu": 3, "vkcom": 4,
+            "cuda": 5, "webnn": 6, "timvx": 7}
+TARGETS = {"cpu": 0, "opencl": 1, "opencl_fp16": 2, "myriad": 3, "ncs2_vpu": 3, "vulkan": 4, "fpga": 5, "cuda": 6,
+           "cuda_fp16": 7, "hddl": 8, "hddl_vpu": 8, "npu": 9}
+
+
+def _enum(names, top):
+    def parse(s):
+        if s in names:
+            return names[s]
+        if s.isdigit() and int(s) <= top:
+            return int(s)
+        raise argparse.ArgumentTypeError("unknown value %r; use a name or a number: %s"
+                                         % (s, ", ".join("%s (%d)" % kv for kv in names.items())))
+    return parse
 
 PALETTE = [(56, 56, 255), (151, 157, 255), (31, 112, 255), (29, 178, 255), (49, 210, 207), (10, 249, 72),
            (23, 204, 146), (134, 219, 61), (52, 147, 26), (187, 212, 0), (168, 153, 44), (255, 194, 0),
@@ -33,14 +46,21 @@ def parser(description):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("-m", "--model", default=os.path.join(DATA, "models", "synth_retinanet", "model.onnx"),
                    help="network file (ONNX); default: the shipped model")
-    p.add_argument("-c", "--config", help="config file or preset name (torchvision, detectron2, ...); "
-                                          "default: config.yml next to the model")
+    p.add_argument("--retinanet_config", "--preset", "-c", "--config", dest="config",
+                   help="RetinaNet config file or preset name (%s); default: config.yml next to the model. Not "
+                        "OpenCV's --config (a network's second file): --config and -c are old names"
+                        % ", ".join(dr.RetinaNetConfig.presetNames()))
     p.add_argument("--classes", help="text file, one class name per line, line k = class k (overrides the "
                                      "config's names; COCO: data/labels/coco80.txt or coco91.txt)")
-    p.add_argument("--thr", type=float, default=-1, help="score threshold (default: the config's)")
+    p.add_argument("--thr", type=float, default=-1, help="confidence threshold: detections with a score >= thr are "
+                                                         "kept, printed and drawn (default: the config's)")
     p.add_argument("--nms", type=float, default=-1, help="NMS IoU threshold (default: the config's)")
-    p.add_argument("--backend", default="cpu", choices=sorted(BACKENDS))
-    p.add_argument("--target", default="cpu", choices=sorted(TARGETS))
+    p.add_argument("--backend", default="default", type=_enum(BACKENDS, 7),
+                   help="a name or OpenCV's number: 0 default, 1 halide, 2 openvino, 3 opencv (cpu), 4 vkcom, "
+                        "5 cuda, 6 webnn, 7 timvx")
+    p.add_argument("--target", default="cpu", type=_enum(TARGETS, 9),
+                   help="a name or OpenCV's number: 0 cpu, 1 opencl, 2 opencl_fp16, 3 myriad, 4 vulkan, 5 fpga, "
+                        "6 cuda, 7 cuda_fp16, 8 hddl, 9 npu")
     return p
 
 
@@ -52,7 +72,7 @@ def make_model(args, log):
         model.setScoreThreshold(args.thr)
     if args.nms > 0:
         model.setNmsThreshold(args.nms)
-    model.setPreferableBackend(BACKENDS[args.backend]).setPreferableTarget(TARGETS[args.target])
+    model.setPreferableBackend(args.backend).setPreferableTarget(args.target)
     names = model.getClassNames()
     if args.classes:
         with open(args.classes) as f:
@@ -70,7 +90,7 @@ def class_name(names, k):
     return names[k] if 0 <= k < len(names) else f"class {k}"
 
 
-def draw(img, detections, names, min_score=0.3):
+def draw(img, detections, names, min_score=0.0):
     """Boxes with "name score" labels, best on top; line width and font follow the image size."""
     ids, scores, boxes = detections
     scale = max(0.4, min(img.shape[:2]) / 800.0)

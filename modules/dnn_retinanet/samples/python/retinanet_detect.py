@@ -2,7 +2,7 @@
 """RetinaNet on images: a file, a folder or a glob -> annotated images + detections as text or JSON.
 
     PYTHONPATH=build/python /usr/bin/python3 modules/dnn_retinanet/samples/python/retinanet_detect.py --input=data/images/demo --output=out/py
-    ... retinanet_detect.py -m model.onnx -c torchvision --input "photos/*.jpg" --json --thr 0.3
+    ... retinanet_detect.py -m model.onnx --retinanet_config torchvision --input "photos/*.jpg" --json --thr 0.3
 
 The Python twin of the C++ sample (build/bin/retinanet_detect), same keys and same detections.
 """
@@ -32,6 +32,7 @@ def main():
     p.add_argument("-i", "--input", required=True, help="image file, folder or glob (quote it)")
     p.add_argument("-o", "--output", help="folder for the annotated images (created); default: none written")
     p.add_argument("--json", action="store_true", help="print detections as JSON lines instead of text")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every detection and the time per stage")
     args = p.parse_args()
     log = sys.stderr if args.json else sys.stdout
     try:
@@ -55,15 +56,18 @@ def main():
                 print(json.dumps({"image": file, "width": img.shape[1], "height": img.shape[0],
                                   "detections": to_json(dets, names)}))
             else:
-                print(f"{file}: {len(dets[0])} detections  (preprocess {t[0]:.1f} ms, forward {t[1]:.1f} ms, "
-                      f"decode {t[2]:.2f} ms)")
+                thr = args.thr if args.thr >= 0 else model.getConfig().selection.scoreThreshold
+                print(f"{file}: {len(dets[0])} detections (>= {thr:g}) in {t[0] + t[1] + t[3]:.1f} ms")
+            if args.verbose and not args.json:
+                print(f"  preprocess {t[0]:.1f} ms, forward {t[1]:.1f} ms (decode {t[2]:.2f} ms), postprocess {t[3]:.2f} ms")
                 for k, s, b in zip(*dets):
                     print(f"  {class_name(names, k):<12} {s:.3f}  [{b[0]:.1f}, {b[1]:.1f}, {b[2]:.1f}, {b[3]:.1f}]")
             if args.output:
                 out = os.path.join(args.output, os.path.splitext(os.path.basename(file))[0] + "_detections.png")
                 if not cv2.imwrite(out, draw(img, dets, names)):
                     raise SystemExit(f"cannot write '{out}'")
-                print(f"  written: {out}", file=log)
+                if args.verbose:
+                    print(f"  written: {out}", file=log)
         if not processed:
             raise SystemExit("no readable image among the inputs")
         print("%d image(s); mean per image: preprocess %.1f ms, forward %.1f ms, decode %.2f ms, postprocess %.2f ms"

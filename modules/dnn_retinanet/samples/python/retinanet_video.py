@@ -60,7 +60,10 @@ def main():
             dets = model.detectAll(frame)
             count += 1
             if args.json:
-                print(json.dumps({"frame": count - 1, "detections": to_json(dets, names)}))
+                # the C++ sample's fields (pts_ms: the position in the source, here frame index / fps)
+                print(json.dumps({"frame": count - 1, "pts_ms": round((count - 1) * 1000.0 / fps, 3),
+                                  "width": frame.shape[1], "height": frame.shape[0],
+                                  "detections": to_json(dets, names)}))
             draw(frame, dets, names)
             if args.output:
                 if writer is None:

@@ -21,7 +21,7 @@ int alignUp(int v, int d) { return d <= 1 ? v : (v + d - 1) / d * d; }
 
 } // namespace
 
-Mat toBgr(InputArray frameArr, double& alpha)
+Mat checkFrame(InputArray frameArr, double& alpha)
 {
     if (frameArr.empty())
         CV_Error(Error::StsBadArg, "dnn_retinanet: empty frame");
@@ -42,11 +42,25 @@ Mat toBgr(InputArray frameArr, double& alpha)
     }
     if (depth == CV_32F && !checkRange(frame, true, nullptr, -1e30, 1e30))
         CV_Error(Error::StsBadArg, "dnn_retinanet: the frame contains NaN or Inf values");
+    return frame;
+}
+
+namespace {
+
+Mat bgrOf(const Mat& frame)
+{
     Mat bgr;
-    if (cn == 1) cvtColor(frame, bgr, COLOR_GRAY2BGR);
-    else if (cn == 4) cvtColor(frame, bgr, COLOR_BGRA2BGR);
+    if (frame.channels() == 1) cvtColor(frame, bgr, COLOR_GRAY2BGR);
+    else if (frame.channels() == 4) cvtColor(frame, bgr, COLOR_BGRA2BGR);
     else bgr = frame;
     return bgr;
+}
+
+} // namespace
+
+Mat toBgr(InputArray frame, double& alpha)
+{
+    return bgrOf(checkFrame(frame, alpha));
 }
 
 Mat toBgrFloat(InputArray frame)
@@ -235,28 +249,38 @@ struct TorchLinearAxis
     }
 };
 
-// Bilinear resize of a CV_32FC3 image as torchvision resizes its float tensor (INTER_TORCH_LINEAR):
-// the same samples and weights; the sums may differ from torch's vectorised kernel in the last bit.
-void torchLinearResize(const Mat& src, const Size& size, Mat& dst)
+// Bilinear resize as torchvision resizes its float tensor (INTER_TORCH_LINEAR): the same samples and
+// weights; the sums may differ from torch's vectorised kernel in the last bit. The source may be any
+// frame checkFrame() takes (8U/16U/32F; 1, 3 or 4 channels): each sample is read as
+// float(v) * scale, which is what convertTo(CV_32F, scale) and GRAY2BGR / BGRA2BGR would have made
+// of it, so no float or 3-channel copy of the whole frame is made (a 20000x20000 frame costs only
+// its output) and the result is the same as converting first.
+template <typename T>
+void torchLinearResizeT(const Mat& src, float scale, const Size& size, Mat& dst)
 {
-    CV_Assert(src.type() == CV_32FC3);
     const TorchLinearAxis ax(src.cols, size.width), ay(src.rows, size.height);
+    const int cn = src.channels();
+    const int ch[3] = {0, cn == 1 ? 0 : 1, cn == 1 ? 0 : 2};
+    const bool scaled = scale != 1.f;
     dst.create(size, CV_32FC3);
     parallel_for_(Range(0, size.height), [&](const Range& rows) {
         for (int y = rows.start; y < rows.end; y++)
         {
-            const float* r0 = src.ptr<float>(ay.i0[y]);
-            const float* r1 = src.ptr<float>(ay.i1[y]);
+            const T* r0 = src.ptr<T>(ay.i0[y]);
+            const T* r1 = src.ptr<T>(ay.i1[y]);
             const float h0 = ay.w0[y], h1 = ay.w1[y];
             float* d = dst.ptr<float>(y);
             for (int x = 0; x < size.width; x++)
             {
-                const int a = 3 * ax.i0[x], b = 3 * ax.i1[x];
+                const int a = cn * ax.i0[x], b = cn * ax.i1[x];
                 const float w0 = ax.w0[x], w1 = ax.w1[x];
                 for (int c = 0; c < 3; c++)
                 {
-                    const float t0 = r0[a + c] * w0 + r0[b + c] * w1;
-                    const float t1 = r1[a + c] * w0 + r1[b + c] * w1;
+                    float p00 = (float)r0[a + ch[c]], p01 = (float)r0[b + ch[c]];
+                    float p10 = (float)r1[a + ch[c]], p11 = (float)r1[b + ch[c]];
+                    if (scaled) { p00 *= scale; p01 *= scale; p10 *= scale; p11 *= scale; }
+                    const float t0 = p00 * w0 + p01 * w1;
+                    const float t1 = p10 * w0 + p11 * w1;
                     d[3 * x + c] = t0 * h0 + t1 * h1;
                 }
             }
@@ -264,17 +288,29 @@ void torchLinearResize(const Mat& src, const Size& size, Mat& dst)
     });
 }
 
+void torchLinearResize(const Mat& src, float scale, const Size& size, Mat& dst)
+{
+    switch (src.depth())
+    {
+    case CV_8U: torchLinearResizeT<uchar>(src, scale, size, dst); break;
+    case CV_16U: torchLinearResizeT<ushort>(src, scale, size, dst); break;
+    case CV_32F: torchLinearResizeT<float>(src, scale, size, dst); break;
+    default: CV_Error(Error::StsUnsupportedFormat, "dnn_retinanet: torch_linear resize: unsupported depth");
+    }
+}
+
+// A frame whose float BGR copy would pass this many bytes is first shrunk in its own depth and
+// channel count (see writeImageToBlob).
+const size_t kMaxFloatFrameBytes = size_t(512) << 20;
+
 } // namespace
 
 void resizeFrame(const Mat& bgr, const PreprocessConfig& pre, const LetterboxInfo& info, Mat& out)
 {
     if (pre.interpolation == INTER_TORCH_LINEAR && bgr.size() != info.imageSize)
     {
-        // torch interpolates float tensors: an 8-bit frame (resize_input uint8) is converted first
-        Mat f = bgr;
-        if (bgr.depth() != CV_32F)
-            bgr.convertTo(f, CV_32F);
-        torchLinearResize(f, info.imageSize, out);
+        // torch interpolates float tensors: an 8-bit frame (resize_input uint8) is read as float
+        torchLinearResize(bgr, 1.f, info.imageSize, out);
         return;
     }
 
@@ -297,18 +333,42 @@ void resizeFrame(const Mat& bgr, const PreprocessConfig& pre, const LetterboxInf
     resize(bgr, out, info.imageSize, 0, 0, pre.interpolation);
 }
 
-void writeImageToBlob(const Mat& bgr, double alpha, const PreprocessConfig& pre, const LetterboxInfo& info, Mat& blob, int n)
+void writeImageToBlob(const Mat& frame, double alpha, const PreprocessConfig& pre, const LetterboxInfo& info, Mat& blob, int n)
 {
     const int H = blob.size[2], W = blob.size[3];
-    Mat src = bgr;
-    if (pre.resizeInput == RESIZE_INPUT_FLOAT)
-    {
-        // 0..255 float first, then resize (torchvision interpolates the float tensor)
-        bgr.convertTo(src, CV_32F, alpha);
-        alpha = 1.0;
-    }
+    const bool toFloat = pre.resizeInput == RESIZE_INPUT_FLOAT;
     Mat resized;
-    resizeFrame(src, pre, info, resized);
+    if (pre.interpolation == INTER_TORCH_LINEAR && frame.size() != info.imageSize)
+    {
+        // straight from the frame: no BGR or float copy of it (see torchLinearResizeT)
+        torchLinearResize(frame, toFloat ? (float)alpha : 1.f, info.imageSize, resized);
+        if (toFloat)
+            alpha = 1.0;
+    }
+    else
+    {
+        Mat src = frame;
+        const size_t floatBytes = frame.total() * 3 * sizeof(float);
+        const int k = (int)std::min(frame.cols / (2.0 * info.imageSize.width), frame.rows / (2.0 * info.imageSize.height));
+        if (floatBytes > kMaxFloatFrameBytes && k >= 2)
+        {
+            // Bounded memory for huge frames (> 512 MB as float BGR, ~44.7 MP): shrink by an integer
+            // factor k (pixel-area means, the frame's own depth and channels), keeping >= 2x the
+            // resized size, then resize as usual. Results then differ from converting the whole frame
+            // (the framework's way) by the 8-bit rounding of the means; doc/robustness.md.
+            resize(frame, src, Size(frame.cols / k, frame.rows / k), 0, 0, INTER_AREA);
+        }
+        src = bgrOf(src);
+        if (toFloat)
+        {
+            // 0..255 float first, then resize (the frameworks resize the float image)
+            Mat f;
+            src.convertTo(f, CV_32F, alpha);
+            src = f;
+            alpha = 1.0;
+        }
+        resizeFrame(src, pre, info, resized);
+    }
     // channel order of the network, then (x * scale - mean) / std
     Mat planes[3];
     split(resized, planes);
@@ -325,7 +385,7 @@ void writeImageToBlob(const Mat& bgr, double alpha, const PreprocessConfig& pre,
 void blobFromFrame(InputArray frame, const PreprocessConfig& pre, OutputArray blobArr, LetterboxInfo& info)
 {
     double alpha = 1;
-    Mat bgr = toBgr(frame, alpha);
+    Mat bgr = checkFrame(frame, alpha);   // converted to BGR / float only after the resize (memory)
     info.frameSize = bgr.size();
     info.imageSize = resizedSize(info.frameSize, pre, info.scaleX, info.scaleY);
     info.inputSize = paddedSize(info.imageSize, pre);
@@ -351,7 +411,7 @@ void blobFromFrames(const std::vector<Mat>& frames, const PreprocessConfig& pre,
     Size input(0, 0);
     for (size_t i = 0; i < frames.size(); i++)
     {
-        bgr[i] = toBgr(frames[i], alpha[i]);
+        bgr[i] = checkFrame(frames[i], alpha[i]);
         LetterboxInfo& info = infos[i];
         info.frameSize = bgr[i].size();
         info.imageSize = resizedSize(info.frameSize, pre, info.scaleX, info.scaleY);

@@ -9,6 +9,8 @@ namespace cv { namespace dnn_retinanet {
 
 // Exported (CV_EXPORTS) for the unit tests only (an OpenCV build hides the module's internals).
 
+//! Checks a frame (8U/16U/32F, 1/3/4 channels, no NaN/Inf) and returns it as it is; @p alpha as toBgr().
+CV_EXPORTS Mat checkFrame(InputArray frame, double& alpha);
 //! Any supported frame (8U/16U/32F, 1/3/4 channels) as 3-channel BGR in its own depth; @p alpha
 //! is the factor that brings it to 0..255 (1 for 8U, 255/65535 for 16U, 255 for 32F in [0, 1]).
 CV_EXPORTS Mat toBgr(InputArray frame, double& alpha);
@@ -20,13 +22,15 @@ CV_EXPORTS Mat toBgrFloat(InputArray frame);
 CV_EXPORTS Size resizedSize(const Size& frame, const PreprocessConfig& pre, double& sx, double& sy);
 //! Network input size for a resized image (padding to the divisor, or the fixed size).
 CV_EXPORTS Size paddedSize(const Size& image, const PreprocessConfig& pre);
-/** The frame (as toBgr() gives it) resized to info.imageSize as the rule does: cv::resize to that
+/** The frame (as toBgr() gives it; torch_linear also takes 1/4 channels) resized to info.imageSize as the rule does: cv::resize to that
  *  size, or with fx = fy = info.scaleX (keras_retinanet / detectron: cv2.resize(img, None, fx, fy)
  *  maps pixels with s itself, not with the rounded size). Same depth as @p bgr. */
 CV_EXPORTS void resizeFrame(const Mat& bgr, const PreprocessConfig& pre, const LetterboxInfo& info, Mat& out);
-//! Writes image n of an (N, 3, H, W) blob from toBgr()'s frame and @p alpha: resize (in the
+//! Writes image n of an (N, 3, H, W) blob from checkFrame()'s frame and @p alpha: resize (in the
 //! frame's depth for resize_input uint8, else in float), channel order, normalisation, padding.
-CV_EXPORTS void writeImageToBlob(const Mat& bgr, double alpha, const PreprocessConfig& pre, const LetterboxInfo& info,
+//! Memory beyond the blob: the resized image (torch_linear reads the frame directly); frames over
+//! 512 MB as float BGR are first shrunk by an integer factor (INTER_AREA) in their own depth.
+CV_EXPORTS void writeImageToBlob(const Mat& frame, double alpha, const PreprocessConfig& pre, const LetterboxInfo& info,
                                  Mat& blob, int n);
 //! N frames padded to one common input (bottom/right).
 CV_EXPORTS void blobFromFrames(const std::vector<Mat>& frames, const PreprocessConfig& pre, Mat& blob,
