@@ -5,9 +5,9 @@
 // build tree (GST_PLUGIN_PATH=<build>/gst), driven by real pipelines and by GstHarness.
 //  - the committed clip decoded by GStreamer: the ROI metas of every buffer and the JSON lines
 //    equal RetinaNetDetectionModel::detect() on the same decoded pixels, bit for bit;
-//  - every caps format: packed RGB orders give exactly the BGR detections; YUV formats give
-//    exactly detect() on what videoconvert makes of the YUV frame, and the BGR boxes within the
-//    effect of 4:2:0 / 4:2:2 chroma subsampling (matched by class and IoU);
+//  - every caps format: packed RGB orders give exactly the BGR detections; YUV formats and GRAY8
+//    give exactly detect() on what videoconvert makes of the frame, and YUV the BGR boxes within
+//    the effect of 4:2:0 / 4:2:2 chroma subsampling (matched by class and IoU);
 //  - interval > 1 carries the metas; flush, EOS, a new stream and a seek leave nothing carried;
 //  - a missing model / a config that does not match the model fail the state change with the
 //    library's cv::Exception text;
@@ -476,6 +476,48 @@ TEST(GstDetect, EveryCapsFormatGivesTheSameBoxes)
                     meanDiff, found, considered);
         EXPECT_GE(considered, 20);
         EXPECT_GE(found, considered * 95 / 100);
+    }
+    // GRAY8: read in place as a 1-channel frame; the model's preprocessing replicates it into B, G
+    // and R (cv::COLOR_GRAY2BGR). The detections equal detect() on videoconvert's GRAY8 frame
+    // exactly. The colour is gone (videoconvert's luma), so against the BGR frame they are only
+    // reported: a model trained on colour frames may score grey ones differently.
+    {
+        SCOPED_TRACE("GRAY8");
+        const std::string toGray = "videoconvert ! capsfilter caps=video/x-raw,format=GRAY8";
+        GstHarness* h = gst_harness_new_parse((toGray + " ! " + detectProps()).c_str());
+        gst_harness_set_src_caps_str(h, bgrCaps(frames[0]).c_str());
+        const auto got = runHarness(h, frames);
+        gst_harness_teardown(h);
+        ASSERT_EQ(got.size(), frames.size());
+
+        GstHarness* g = gst_harness_new_parse(toGray.c_str());
+        gst_harness_set_src_caps_str(g, bgrCaps(frames[0]).c_str());
+        GstVideoInfo info;
+        gst_video_info_set_format(&info, GST_VIDEO_FORMAT_GRAY8, frames[0].cols, frames[0].rows);
+        int considered = 0, found = 0, total = 0;
+        for (size_t i = 0; i < frames.size(); i++)
+        {
+            ASSERT_EQ(gst_harness_push(g, bufferFromMat(frames[i], i * GST_SECOND / 15, GST_SECOND / 15)), GST_FLOW_OK);
+            GstBuffer* o = gst_harness_pull(g);
+            ASSERT_TRUE(o != nullptr);
+            GstVideoFrame vf;
+            ASSERT_TRUE(gst_video_frame_map(&vf, &info, o, GST_MAP_READ));
+            const Mat gray = Mat(GST_VIDEO_FRAME_HEIGHT(&vf), GST_VIDEO_FRAME_WIDTH(&vf), CV_8UC1,
+                                 GST_VIDEO_FRAME_PLANE_DATA(&vf, 0), (size_t)GST_VIDEO_FRAME_PLANE_STRIDE(&vf, 0)).clone();
+            gst_video_frame_unmap(&vf);
+            gst_buffer_unref(o);
+            std::vector<Detection> ref;
+            model.detect(gray, ref);
+            EXPECT_EQ(sameDetections(ref, got[i]), "") << "frame " << i;
+            total += (int)got[i].size();
+            int c = 0;
+            found += matched(clip().frames[i].dets, got[i], 0.5f, 0.8, 0.1f, &c);
+            considered += c;
+        }
+        gst_harness_teardown(g);
+        std::printf("[ format   ] GRAY8 %d detections in %d frames; confident BGR boxes found in grey (same class, "
+                    "IoU >= 0.8, |dscore| <= 0.1) %d / %d\n", total, (int)frames.size(), found, considered);
+        EXPECT_GT(total, 0) << "no detection on the grey frames: the comparison proves little";
     }
 }
 
