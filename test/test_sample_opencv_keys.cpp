@@ -12,6 +12,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -46,7 +47,9 @@ std::string readText(const std::string& path)
 
 std::string tempDir(const std::string& name)
 {
-    const std::string dir = ::testing::TempDir() + "/dnn_retinanet_keys_" + name;
+    // The process id: ctest -j runs the parameterised cases as separate processes, each counting
+    // its runs from 0, and other checkouts' runs share the same temporary folder.
+    const std::string dir = ::testing::TempDir() + "/dnn_retinanet_keys_" + std::to_string((long long)getpid()) + "_" + name;
     if (cv::utils::fs::exists(dir)) cv::utils::fs::remove_all(dir);
     cv::utils::fs::createDirectories(dir);
     return dir;

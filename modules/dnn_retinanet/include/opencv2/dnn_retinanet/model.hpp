@@ -77,7 +77,10 @@ public:
     /** @brief Reads a network file as the constructor above does, with a config object (e.g. a
      *  preset or a loaded file changed in code). */
     RetinaNetDetectionModel(const std::string& model, const RetinaNetConfig& config);
-    /** @brief Wraps an already loaded network; outputs are validated against @p config. */
+    /** @brief Wraps an already loaded network; outputs are validated against @p config. A Net that
+     *  already ends in the decode layer (another model's getNetwork_(), a graph exported with the
+     *  node) keeps it, with @p config replacing the layer's: the models then share that layer, and
+     *  the setters of one change what the other's Net decodes. */
     RetinaNetDetectionModel(const dnn::Net& network, const RetinaNetConfig& config);
 
     /** @brief Same signature as DetectionModel::detect; full preprocessing, frame coordinates.
