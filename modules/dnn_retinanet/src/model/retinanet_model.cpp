@@ -525,48 +525,48 @@ void RetinaNetDetectionModel::detect(InputArray frame, std::vector<int>& classId
     }
 }
 
-// The selection setters: the model's config first (the shared validation of detail::set*, so the
-// decoder's own setter cannot fail afterwards), then the decode layer's decoder.
+namespace {
+// A selection setter: the model's config first (detail::set* validates; on error nothing changes),
+// then the decode layer's decoder, whose setter runs the same validation and so cannot fail.
+template <typename T>
+void changeSelection(RetinaNetDetectionModel::Impl& r, void (*change)(SelectionConfig&, T),
+                     void (RetinaNetDecoder::*push)(T), T value)
+{
+    change(r.config.selection, value);
+    (r.layer->decoder().*push)(value);
+}
+} // namespace
+
 RetinaNetDetectionModel& RetinaNetDetectionModel::setScoreThreshold(float t)
 {
-    Impl& r = implOf(retina);
-    detail::setScoreThreshold(r.config.selection, t);
-    r.layer->decoder().setScoreThreshold(t);
+    changeSelection(implOf(retina), detail::setScoreThreshold, &RetinaNetDecoder::setScoreThreshold, t);
     return *this;
 }
 
 RetinaNetDetectionModel& RetinaNetDetectionModel::setNmsThreshold(float t)
 {
-    Impl& r = implOf(retina);
-    detail::setNmsThreshold(r.config.selection, t);
-    r.layer->decoder().setNmsThreshold(t);
+    changeSelection(implOf(retina), detail::setNmsThreshold, &RetinaNetDecoder::setNmsThreshold, t);
     return *this;
 }
 
 RetinaNetDetectionModel& RetinaNetDetectionModel::setTopK(int k)
 {
-    Impl& r = implOf(retina);
-    detail::setTopK(r.config.selection, k);
-    r.layer->decoder().setTopK(k);
+    changeSelection(implOf(retina), detail::setTopK, &RetinaNetDecoder::setTopK, k);
     return *this;
 }
 
 RetinaNetDetectionModel& RetinaNetDetectionModel::setMaxDetections(int m)
 {
-    Impl& r = implOf(retina);
     // The decode layer's output has max_detections rows per image: a model needs a bound.
     if (m <= 0 || m > 100000)
         CV_Error(Error::StsOutOfRange, format("dnn_retinanet: max detections must be in [1, 100000] in a model (got %d)", m));
-    detail::setMaxDetections(r.config.selection, m);
-    r.layer->decoder().setMaxDetections(m);
+    changeSelection(implOf(retina), detail::setMaxDetections, &RetinaNetDecoder::setMaxDetections, m);
     return *this;
 }
 
 RetinaNetDetectionModel& RetinaNetDetectionModel::setClassAgnosticNms(bool a)
 {
-    Impl& r = implOf(retina);
-    detail::setClassAgnosticNms(r.config.selection, a);
-    r.layer->decoder().setClassAgnosticNms(a);
+    changeSelection(implOf(retina), detail::setClassAgnosticNms, &RetinaNetDecoder::setClassAgnosticNms, a);
     return *this;
 }
 
