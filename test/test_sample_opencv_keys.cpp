@@ -80,10 +80,10 @@ Result runSample(const std::string& program, const std::string& args)
 std::string runOnTerminal(const std::string& program, const std::string& args, int& code)
 {
     const std::string inner = q(kBin + "/" + program) + " " + args + " >/dev/null";
-    const int st = std::system(("script -qefc " + q(inner) + " /dev/null >" + q(tempDir("tty") + "/tty") +
-                                " 2>&1 </dev/null").c_str());
+    const std::string tty = tempDir("tty") + "/tty";
+    const int st = std::system(("script -qefc " + q(inner) + " /dev/null >" + q(tty) + " 2>&1 </dev/null").c_str());
     code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return readText(::testing::TempDir() + "/dnn_retinanet_keys_tty/tty");
+    return readText(tty);
 }
 
 bool hasScript()
