@@ -12,7 +12,6 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -47,9 +46,7 @@ std::string readText(const std::string& path)
 
 std::string tempDir(const std::string& name)
 {
-    // The process id: ctest -j runs the parameterised cases as separate processes, each counting
-    // its runs from 0, and other checkouts' runs share the same temporary folder.
-    const std::string dir = ::testing::TempDir() + "/dnn_retinanet_keys_" + std::to_string((long long)getpid()) + "_" + name;
+    const std::string dir = ::testing::TempDir() + "/dnn_retinanet_keys_" + name;
     if (cv::utils::fs::exists(dir)) cv::utils::fs::remove_all(dir);
     cv::utils::fs::createDirectories(dir);
     return dir;
@@ -80,10 +77,10 @@ Result runSample(const std::string& program, const std::string& args)
 std::string runOnTerminal(const std::string& program, const std::string& args, int& code)
 {
     const std::string inner = q(kBin + "/" + program) + " " + args + " >/dev/null";
-    const std::string tty = tempDir("tty") + "/tty";
-    const int st = std::system(("script -qefc " + q(inner) + " /dev/null >" + q(tty) + " 2>&1 </dev/null").c_str());
+    const int st = std::system(("script -qefc " + q(inner) + " /dev/null >" + q(tempDir("tty") + "/tty") +
+                                " 2>&1 </dev/null").c_str());
     code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return readText(tty);
+    return readText(::testing::TempDir() + "/dnn_retinanet_keys_tty/tty");
 }
 
 bool hasScript()
