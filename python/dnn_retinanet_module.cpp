@@ -556,6 +556,18 @@ PYBIND11_MODULE(dnn_retinanet, m)
         .def_readwrite("scaleX", &FrameInfo::scaleX)
         .def_readwrite("scaleY", &FrameInfo::scaleY);
 
+    py::class_<Timings>(m, "Timings", "Per-stage time of the last RetinaNetDetectionModel call, in milliseconds.")
+        .def(py::init<>())
+        .def_readwrite("preprocess", &Timings::preprocess, "frame(s) to network blob")
+        .def_readwrite("network", &Timings::network, "the forward pass without the decode layer")
+        .def_readwrite("decode", &Timings::decode, "the decode layer alone")
+        .def_readwrite("postprocess", &Timings::postprocess, "mapping the output rows back to the frame(s)")
+        .def_readwrite("total", &Timings::total, "the whole call")
+        .def("__repr__", [](const Timings& t) {
+            return format("<dnn_retinanet.Timings preprocess=%.3f network=%.3f decode=%.3f postprocess=%.3f "
+                          "total=%.3f ms>", t.preprocess, t.network, t.decode, t.postprocess, t.total);
+        });
+
     py::class_<DecodeStats>(m, "DecodeStats", "Counters of the last decode() call.")
         .def_readonly("scanned", &DecodeStats::scanned)
         .def_readonly("candidates", &DecodeStats::candidates)
@@ -742,7 +754,7 @@ PYBIND11_MODULE(dnn_retinanet, m)
         })
         .def("getLastTimings", [](PyModel& self) {
             return withoutGil(self.mutex, [&] { return self.model.getLastTimings(); });
-        }, "[preprocess, network, decode, postprocess] of the last call, in milliseconds.")
+        }, "Timings of the last call (preprocess, network, decode, postprocess, total), in milliseconds.")
         .def("_cppDetectTimes", [](PyModel& self, const py::object& frame, int n, float confThreshold) {
             MatRef f = imageFromPython(frame, "frame");
             std::vector<int> ids;

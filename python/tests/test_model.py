@@ -53,7 +53,8 @@ def test_result_types(shipped_model, demo_image):
     names = shipped_model.getClassNames()
     assert len(names) == shipped_model.getConfig().numClasses == 9
     t = shipped_model.getLastTimings()
-    assert len(t) == 4 and t[1] > 0
+    assert t.network > 0 and t.preprocess >= 0 and t.decode >= 0 and t.postprocess >= 0
+    assert t.total >= t.preprocess + t.network + t.decode + t.postprocess - 1e-6
     lb = shipped_model.getLastLetterbox()
     assert lb.frameSize == (demo_image.shape[1], demo_image.shape[0])
 
@@ -140,6 +141,11 @@ def test_setters(tiny_model):
     lb = tiny_model.getLastLetterbox()
     assert (lb.frameSize, lb.imageSize, lb.inputSize) == ((320, 256), (64, 64), (64, 64))
     assert (lb.scaleX, lb.scaleY) == pytest.approx((0.2, 0.25))
+    cfg = tiny_model.getConfig()  # the model's one config: the setters' changes, the user's output names
+    assert cfg.preprocess.resize == dr.RESIZE_FIXED and cfg.preprocess.inputSize == (64, 64)
+    assert list(cfg.outputs.clsNames) == ["cls_0", "cls_1", "cls_2", "cls_3", "cls_4"]
+    t = tiny_model.getLastTimings()
+    assert isinstance(t, dr.Timings) and t.network > 0 and t.total > 0 and "network=" in repr(t)
     tiny_model.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV).setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
     assert (tiny_model.getBackend(), tiny_model.getTarget()) == (cv2.dnn.DNN_BACKEND_OPENCV, cv2.dnn.DNN_TARGET_CPU)
 

@@ -102,7 +102,7 @@ int run(const CommandLineParser& parser)
         std::stable_sort(images.begin(), images.end(),
                          [](const coco::CocoImage& a, const coco::CocoImage& b) { return a.id < b.id; });
         TickMeter tmRead;
-        std::vector<double> stages(4, 0.0);
+        dnn_retinanet::Timings stages;
         double firstMs = 0, detectMs = 0;
         int dropped = 0, n = 0;
         sample::Progress progress("images", (int64)images.size());
@@ -123,9 +123,7 @@ int run(const CommandLineParser& parser)
             else
             {
                 detectMs += tm.getTimeMilli();
-                const std::vector<double> t = model.getLastTimings();
-                for (size_t i = 0; i < stages.size() && i < t.size(); i++)
-                    stages[i] += t[i];
+                sample::addTimings(stages, model.getLastTimings());
             }
             for (const dnn_retinanet::Detection& d : out)
             {
@@ -147,9 +145,8 @@ int run(const CommandLineParser& parser)
         progress.finish();
         const int m = std::max(n - 1, 1);
         std::printf("[eval] %d images: imread %.2f ms/image; detect: first call %.1f ms, then %.2f ms/image "
-                    "(preprocess %.2f, forward %.2f incl. decode %.2f, postprocess %.2f)\n",
-                    n, tmRead.getTimeMilli() / std::max(n, 1), firstMs, detectMs / m,
-                    stages[0] / m, stages[1] / m, stages[2] / m, stages[3] / m);
+                    "(%s)\n", n, tmRead.getTimeMilli() / std::max(n, 1), firstMs, detectMs / m,
+                    sample::stagesText(stages, m).c_str());
         if (dropped)
             std::printf("[eval] %d detections of classes without a category dropped\n", dropped);
     }

@@ -111,7 +111,7 @@ int main(int argc, char** argv)
         if (!outDir.empty() && !utils::fs::isDirectory(outDir) && !utils::fs::createDirectories(outDir))
             CV_Error(Error::StsError, "cannot create output folder '" + outDir + "'");
 
-        double totals[4] = {0, 0, 0, 0};
+        Timings totals;
         int processed = 0;
         for (const std::string& file : files)
         {
@@ -123,8 +123,8 @@ int main(int argc, char** argv)
             }
             std::vector<Detection> dets;
             model.detect(img, dets);
-            const std::vector<double> t = model.getLastTimings();
-            for (int i = 0; i < 4; i++) totals[i] += t[i];
+            const Timings t = model.getLastTimings();
+            sample::addTimings(totals, t);
             processed++;
 
             if (json)
@@ -132,11 +132,10 @@ int main(int argc, char** argv)
                           << img.rows << ",\"detections\":" << sample::detectionsJson(dets, names, true) << "}" << std::endl;
             else
                 std::cout << format("%s: %d detections (>= %g) in %.1f ms\n", file.c_str(), (int)dets.size(), thr,
-                                    t[0] + t[1] + t[3]);
+                                    t.total);
             if (verbose && !json)
             {
-                std::cout << format("  preprocess %.1f ms, forward %.1f ms (decode %.2f ms), postprocess %.2f ms\n",
-                                    t[0], t[1], t[2], t[3]);
+                std::cout << "  " << sample::stagesText(t) << "\n";
                 for (const Detection& d : dets)
                     std::cout << format("  %-12s %.3f  [%.1f, %.1f, %.1f, %.1f]\n", sample::className(names, d.classId).c_str(),
                                         d.score, d.box[0], d.box[1], d.box[2], d.box[3]);
@@ -160,9 +159,7 @@ int main(int argc, char** argv)
         }
         if (processed == 0)
             CV_Error(Error::StsError, "no readable image among the inputs");
-        log << format("%d image(s); mean per image: preprocess %.1f ms, forward %.1f ms, decode %.2f ms, "
-                      "postprocess %.2f ms\n", processed, totals[0] / processed, totals[1] / processed,
-                      totals[2] / processed, totals[3] / processed);
+        log << format("%d image(s); mean per image: ", processed) << sample::stagesText(totals, processed) << "\n";
         if (!outDir.empty())
             log << format("annotated images (boxes with score >= %g) are in %s\n", thr, outDir.c_str());
         return 0;

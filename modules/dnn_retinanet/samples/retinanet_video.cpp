@@ -538,8 +538,7 @@ private:
             CV_Assert(dets.size() == batch.size());
             for (size_t i = 0; i < batch.size(); i++) batch[i].dets = std::move(dets[i]);
         }
-        const std::vector<double> t = model_.getLastTimings();
-        for (size_t i = 0; i < 4 && i < t.size(); i++) modelMs_[i] += t[i];
+        sample::addTimings(modelMs_, model_.getLastTimings());
         inferStats_.add(nowMs() - t0, (int)batch.size());
     }
 
@@ -810,8 +809,7 @@ private:
         if (inferStats_.frames)
         {
             const double n = (double)inferStats_.frames;
-            log_ << format("model per frame: preprocess %.2f ms, network %.2f ms, decode layer %.2f ms, "
-                           "postprocess %.2f ms\n", modelMs_[0] / n, modelMs_[1] / n, modelMs_[2] / n, modelMs_[3] / n);
+            log_ << "model per frame: " << sample::stagesText(modelMs_, n) << "\n";
         }
         log_ << format("throughput: %.2f fps (%lld frames in %.2f s, %s)\n", wall > 0 ? written_ / wall : 0.0,
                        (long long)written_, wall, sequential_ ? "sequential" : "pipelined");
@@ -845,7 +843,7 @@ private:
     std::ofstream jsonFile_, rssFile_;
 
     StageStats captureStats_{"capture"}, inferStats_{"infer"}, drawStats_{"annotate"}, writeStats_{"output"};
-    double modelMs_[4] = {0, 0, 0, 0};
+    Timings modelMs_;
     std::atomic<int64_t> dropped_{0};
     std::atomic<double> e2eEmaMs_{0.0}, latEmaMs_{0.0};
     LatencyStats latency_;

@@ -441,6 +441,24 @@ inline RetinaNetDetectionModel makeModel(const CommandLineParser& parser, std::v
     return net;
 }
 
+//! Sums per-stage times over calls (for the per-image means the samples print).
+inline void addTimings(Timings& a, const Timings& b)
+{
+    a.preprocess += b.preprocess;
+    a.network += b.network;
+    a.decode += b.decode;
+    a.postprocess += b.postprocess;
+    a.total += b.total;
+}
+
+//! "preprocess X ms, network X ms, decode X ms, postprocess X ms" of @p t divided by @p n.
+inline std::string stagesText(const Timings& t, double n = 1)
+{
+    n = std::max(n, 1.0);
+    return format("preprocess %.2f ms, network %.2f ms, decode %.2f ms, postprocess %.2f ms",
+                  t.preprocess / n, t.network / n, t.decode / n, t.postprocess / n);
+}
+
 /** Progress of long work on stderr when it is a terminal ("\r"-redrawn, at most ~3 times a second):
  *  items done / total, rate and time left. Silent when stderr is not a terminal (a file, a pipe). */
 class Progress

@@ -10,6 +10,7 @@
 
 #include <opencv2/dnn_retinanet/cuda_decoder.hpp>
 
+#include <climits>
 #include <functional>
 #include <limits>
 
@@ -580,6 +581,77 @@ TEST(DnnRetinaNet_Cuda, bad_input_is_reported_like_the_cpu)
     Decoded cpu = decodeCpu(c, head.outputs, head.names, head.inputSize, {});
     EXPECT_TRUE(sameAsCpu(cpu, decodeCuda(dec, head.outputs, head.names, head.inputSize, {}), c.selection.topkPerLevel));
 #endif
+}
+
+// The CUDA decoder has the CPU decoder's setters (this compiles without a device too), with the
+// same validation and effect: the same messages for bad values, the config unchanged by a rejected
+// value, and after each change the same detections as a CPU decoder changed the same way.
+TEST(DnnRetinaNet_Cuda, setters_validate_and_act_like_the_cpu_decoder)
+{
+    using Setter = std::function<void(RetinaNetDecoder&, CudaRetinaNetDecoder&)>;
+    const struct { const char* what; std::function<void(RetinaNetDecoder&)> cpu;
+                   std::function<void(CudaRetinaNetDecoder&)> gpu; } bad[] = {
+        {"score threshold 1", [](RetinaNetDecoder& d) { d.setScoreThreshold(1.f); },
+                              [](CudaRetinaNetDecoder& d) { d.setScoreThreshold(1.f); }},
+        {"score threshold NaN", [](RetinaNetDecoder& d) { d.setScoreThreshold(std::numeric_limits<float>::quiet_NaN()); },
+                                [](CudaRetinaNetDecoder& d) { d.setScoreThreshold(std::numeric_limits<float>::quiet_NaN()); }},
+        {"NMS threshold 0", [](RetinaNetDecoder& d) { d.setNmsThreshold(0.f); },
+                            [](CudaRetinaNetDecoder& d) { d.setNmsThreshold(0.f); }},
+        {"NMS threshold 1.5", [](RetinaNetDecoder& d) { d.setNmsThreshold(1.5f); },
+                              [](CudaRetinaNetDecoder& d) { d.setNmsThreshold(1.5f); }},
+        {"top-k INT_MAX", [](RetinaNetDecoder& d) { d.setTopK(INT_MAX); },
+                          [](CudaRetinaNetDecoder& d) { d.setTopK(INT_MAX); }},
+        {"max detections INT_MAX", [](RetinaNetDecoder& d) { d.setMaxDetections(INT_MAX); },
+                                   [](CudaRetinaNetDecoder& d) { d.setMaxDetections(INT_MAX); }},
+    };
+    DNN_RETINANET_SKIP_WITHOUT_CUDA();
+    RetinaNetConfig c = testConfig(5, LAYOUT_PER_LEVEL_NCHW);
+    c.selection.levelScoreThresholds = std::vector<float>(c.anchors.numLevels(), 0.1f);
+    Ptr<RetinaNetDecoder> cpu = RetinaNetDecoder::create(c);
+    Ptr<CudaRetinaNetDecoder> gpu = CudaRetinaNetDecoder::create(c);
+    for (const auto& b : bad)
+    {
+        SCOPED_TRACE(b.what);
+        std::string cpuMessage, gpuMessage;
+        try { b.cpu(*cpu); } catch (const cv::Exception& e) { cpuMessage = e.err; }
+        try { b.gpu(*gpu); } catch (const cv::Exception& e) { gpuMessage = e.err; }
+        EXPECT_FALSE(cpuMessage.empty());
+        EXPECT_EQ(cpuMessage, gpuMessage);
+    }
+    EXPECT_EQ(gpu->getConfig().selection.scoreThreshold, c.selection.scoreThreshold) << "rejected values change nothing";
+    EXPECT_EQ(gpu->getConfig().selection.levelScoreThresholds.size(), (size_t)c.anchors.numLevels());
+    EXPECT_EQ(gpu->getConfig().selection.nmsThreshold, c.selection.nmsThreshold);
+    EXPECT_EQ(gpu->getConfig().selection.topkPerLevel, c.selection.topkPerLevel);
+    EXPECT_EQ(gpu->getConfig().selection.maxDetections, c.selection.maxDetections);
+
+    const SyntheticHead head = makeHead(c, Size(256, 192), 2, 0.02, 91);
+    const Setter steps[] = {
+        [](RetinaNetDecoder& a, CudaRetinaNetDecoder& b) { a.setScoreThreshold(0.3f); b.setScoreThreshold(0.3f); },
+        [](RetinaNetDecoder& a, CudaRetinaNetDecoder& b) { a.setNmsThreshold(0.3f); b.setNmsThreshold(0.3f); },
+        [](RetinaNetDecoder& a, CudaRetinaNetDecoder& b) { a.setTopK(50); b.setTopK(50); },
+        [](RetinaNetDecoder& a, CudaRetinaNetDecoder& b) { a.setMaxDetections(7); b.setMaxDetections(7); },
+        [](RetinaNetDecoder& a, CudaRetinaNetDecoder& b) { a.setClassAgnosticNms(true); b.setClassAgnosticNms(true); },
+        [](RetinaNetDecoder& a, CudaRetinaNetDecoder& b) { a.setTopK(0); b.setTopK(0); a.setMaxDetections(0); b.setMaxDetections(0); },
+    };
+    int step = 0;
+    for (const Setter& set : steps)
+    {
+        SCOPED_TRACE(format("step %d", step++));
+        set(*cpu, *gpu);
+        const SelectionConfig &a = cpu->getConfig().selection, &g = gpu->getConfig().selection;
+        EXPECT_EQ(a.scoreThreshold, g.scoreThreshold);
+        EXPECT_EQ(a.levelScoreThresholds, g.levelScoreThresholds);
+        EXPECT_EQ(a.nmsThreshold, g.nmsThreshold);
+        EXPECT_EQ(a.topkPerLevel, g.topkPerLevel);
+        EXPECT_EQ(a.maxDetections, g.maxDetections);
+        EXPECT_EQ(a.classAgnosticNms, g.classAgnosticNms);
+        Decoded x;
+        cpu->decode(head.outputs, head.names, head.inputSize, head.imageSizes, x.dets);
+        x.stats = cpu->getLastStats();
+        EXPECT_TRUE(sameAsCpu(x, decodeCuda(gpu, head.outputs, head.names, head.inputSize, head.imageSizes), a.topkPerLevel));
+    }
+    EXPECT_TRUE(gpu->getConfig().selection.levelScoreThresholds.empty()) << "setScoreThreshold resets them";
+    EXPECT_EQ(gpu->getConfig().selection.maxDetections, 0);
 }
 
 }} // namespace

@@ -10,6 +10,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <climits>
 #include <fstream>
 
 namespace opencv_test { namespace {
@@ -63,9 +64,12 @@ TEST(DnnRetinaNet_Model, loads_validates_and_detects)
         EXPECT_GE(x.box[0], 0.f); EXPECT_LE(x.box[2], 320.f);
         EXPECT_GE(x.box[1], 0.f); EXPECT_LE(x.box[3], 256.f);
     }
-    const std::vector<double> t = model.getLastTimings();
-    ASSERT_EQ(t.size(), 4u);
-    EXPECT_GT(t[1], 0.0);
+    const Timings t = model.getLastTimings();
+    EXPECT_GT(t.network, 0.0);
+    EXPECT_GE(t.preprocess, 0.0);
+    EXPECT_GE(t.decode, 0.0);
+    EXPECT_GE(t.postprocess, 0.0);
+    EXPECT_GE(t.total, t.preprocess + t.network + t.decode + t.postprocess - 1e-9);
 }
 
 TEST(DnnRetinaNet_Model, path_and_config_object_equals_path_and_config_file)
@@ -219,6 +223,169 @@ TEST(DnnRetinaNet_Model, setters_change_the_in_graph_decoder)
     for (const Detection& d : strict) EXPECT_GT(d.score, 0.5f);
     EXPECT_LE(strict.size(), all.size());
     EXPECT_CV_ERROR(model.setScoreThreshold(2.f), "score threshold");
+}
+
+// ------------------------------------------------------------------ one source of model state
+// The model owns one config: getConfig() is it, every setter changes it, and every entry point
+// (this class' detect(), the inherited DetectionModel::detect(), Net::forward()) runs with it.
+
+//! The tiny config with a uniform std, which the inherited detect() can apply exactly.
+RetinaNetConfig uniformStdConfig()
+{
+    RetinaNetConfig c = RetinaNetConfig::load(tinyConfig());
+    c.preprocess.std = Scalar::all(0.226);
+    return c;
+}
+
+::testing::AssertionResult sameRects(const std::vector<int>& aIds, const std::vector<float>& aConf, const std::vector<Rect>& a,
+                                     const std::vector<int>& bIds, const std::vector<float>& bConf, const std::vector<Rect>& b)
+{
+    if (aIds.size() != bIds.size())
+        return ::testing::AssertionFailure() << aIds.size() << " vs " << bIds.size() << " detections";
+    for (size_t i = 0; i < aIds.size(); i++)
+        if (aIds[i] != bIds[i] || std::abs(aConf[i] - bConf[i]) > 1e-4 || std::abs(a[i].x - b[i].x) > 1 ||
+            std::abs(a[i].y - b[i].y) > 1 || std::abs(a[i].width - b[i].width) > 1 || std::abs(a[i].height - b[i].height) > 1)
+            return ::testing::AssertionFailure() << "detection #" << i << ": class " << aIds[i] << " " << aConf[i] << " "
+                                                 << a[i] << " vs class " << bIds[i] << " " << bConf[i] << " " << b[i];
+    return ::testing::AssertionSuccess();
+}
+
+TEST(DnnRetinaNet_Model, getConfig_is_the_config_the_setters_change)
+{
+    const RetinaNetConfig file = RetinaNetConfig::load(tinyConfig());
+    RetinaNetDetectionModel model(tinyModel(), file);
+    EXPECT_EQ(model.getConfig().name, file.name);
+    EXPECT_EQ(model.getConfig().preprocess.resize, RESIZE_KEEP_RATIO);
+
+    model.setScoreThreshold(0.3f).setNmsThreshold(0.4f).setTopK(200).setMaxDetections(50).setClassAgnosticNms(true);
+    model.setInputResize(RESIZE_FIXED, Size(384, 320));
+    const RetinaNetConfig& c = model.getConfig();
+    EXPECT_EQ(c.selection.scoreThreshold, 0.3f);
+    EXPECT_EQ(c.selection.nmsThreshold, 0.4f);
+    EXPECT_EQ(c.selection.topkPerLevel, 200);
+    EXPECT_EQ(c.selection.maxDetections, 50);
+    EXPECT_TRUE(c.selection.classAgnosticNms);
+    EXPECT_EQ(c.preprocess.resize, RESIZE_FIXED);
+    EXPECT_EQ(c.preprocess.inputSize, Size(384, 320));
+    EXPECT_EQ(c.preprocess.minSize, file.preprocess.minSize) << "a zero minSize keeps the config's";
+    model.setInputResize(RESIZE_KEEP_RATIO, Size(), 320, 640);
+    EXPECT_EQ(model.getConfig().preprocess.resize, RESIZE_KEEP_RATIO);
+    EXPECT_EQ(model.getConfig().preprocess.minSize, 320);
+    EXPECT_EQ(model.getConfig().preprocess.maxSize, 640);
+    EXPECT_EQ(model.getConfig().preprocess.inputSize, Size(384, 320)) << "a zero size keeps the config's";
+
+    // A rejected value changes nothing.
+    EXPECT_CV_ERROR(model.setScoreThreshold(1.5f), "score threshold");
+    EXPECT_CV_ERROR(model.setNmsThreshold(0.f), "NMS threshold");
+    EXPECT_CV_ERROR(model.setTopK(INT_MAX), "top-k");
+    EXPECT_CV_ERROR(model.setMaxDetections(0), "max detections");
+    EXPECT_CV_ERROR(model.setInputResize(RESIZE_LETTERBOX, Size(-1, 10)), "input_size");
+    EXPECT_EQ(model.getConfig().selection.scoreThreshold, 0.3f);
+    EXPECT_EQ(model.getConfig().selection.nmsThreshold, 0.4f);
+    EXPECT_EQ(model.getConfig().selection.topkPerLevel, 200);
+    EXPECT_EQ(model.getConfig().selection.maxDetections, 50);
+    EXPECT_EQ(model.getConfig().preprocess.resize, RESIZE_KEEP_RATIO);
+
+    // Copies share the one config.
+    RetinaNetDetectionModel copy = model;
+    copy.setScoreThreshold(0.25f);
+    EXPECT_EQ(model.getConfig().selection.scoreThreshold, 0.25f);
+
+    // The full current config: a model built from it detects exactly what the changed model does.
+    RetinaNetDetectionModel rebuilt(tinyModel(), model.getConfig());
+    const Mat frame = syntheticFrame(Size(400, 300), 21);
+    std::vector<Detection> a, b;
+    model.detect(frame, a);
+    rebuilt.detect(frame, b);
+    EXPECT_EQ(model.getLastLetterbox().inputSize, rebuilt.getLastLetterbox().inputSize);
+    EXPECT_TRUE(sameDetections(a, b, 0, 1.0));
+}
+
+TEST(DnnRetinaNet_Model, getConfig_has_the_users_output_names)
+{
+    // The decode layer binds its inputs by internal names; the model's config keeps the user's,
+    // here none at all (the heads are then told apart by their shapes).
+    RetinaNetConfig c = RetinaNetConfig::load(tinyConfig());
+    c.outputs.clsNames.clear();
+    c.outputs.boxNames.clear();
+    c.classNames.clear();
+    RetinaNetDetectionModel model(tinyModel(), c);
+    EXPECT_TRUE(model.getConfig().outputs.clsNames.empty());
+    EXPECT_TRUE(model.getConfig().outputs.boxNames.empty());
+    ASSERT_EQ(model.getClassNames().size(), 5u) << "class names are filled in";
+    EXPECT_EQ(model.getConfig().classNames, model.getClassNames());
+    EXPECT_EQ(model.getClassNames()[4], "class_4");
+    model.setScoreThreshold(0.2f);
+    EXPECT_TRUE(model.getConfig().outputs.clsNames.empty()) << "after a setter too";
+
+    RetinaNetDetectionModel named(tinyModel(), tinyConfig());
+    EXPECT_EQ(named.getConfig().outputs.clsNames, RetinaNetConfig::load(tinyConfig()).outputs.clsNames);
+    std::vector<Detection> a, b;
+    const Mat frame = syntheticFrame(Size(320, 256), 22);
+    model.setScoreThreshold(0.05f);
+    model.detect(frame, a);
+    named.detect(frame, b);
+    EXPECT_TRUE(sameDetections(a, b, 0, 1.0));
+}
+
+TEST(DnnRetinaNet_Model, setInputResize_reaches_both_detect_paths)
+{
+    // The frame is at the new fixed size, so both paths see it unresized: the inherited detect()
+    // agrees with this class' only if it uses the new size (it stretched to 320x256 before).
+    RetinaNetDetectionModel model(tinyModel(), uniformStdConfig());
+    const Mat frame = syntheticFrame(Size(384, 320), 23);
+    model.setInputResize(RESIZE_FIXED, Size(384, 320));
+
+    std::vector<int> ids, bids; std::vector<float> conf, bconf; std::vector<Rect> boxes, bboxes;
+    model.detect(frame, ids, conf, boxes, 0.05f, 0.f);
+    EXPECT_EQ(model.getLastLetterbox().inputSize, Size(384, 320));
+    ASSERT_GT(ids.size(), 0u);
+    dnn::DetectionModel& base = model;
+    base.detect(frame, bids, bconf, bboxes, 0.05f, 0.f);
+    EXPECT_TRUE(sameRects(ids, conf, boxes, bids, bconf, bboxes));
+
+    // Letterbox to the frame's own size: again no resize on either path.
+    model.setInputResize(RESIZE_LETTERBOX, Size(384, 320));
+    model.detect(frame, ids, conf, boxes, 0.05f, 0.f);
+    EXPECT_EQ(model.getLastLetterbox().inputSize, Size(384, 320));
+    base.detect(frame, bids, bconf, bboxes, 0.05f, 0.f);
+    EXPECT_TRUE(sameRects(ids, conf, boxes, bids, bconf, bboxes));
+}
+
+TEST(DnnRetinaNet_Model, selection_setters_reach_both_detect_paths)
+{
+    RetinaNetDetectionModel model(tinyModel(), uniformStdConfig());
+    const Mat frame = syntheticFrame(Size(320, 256), 24);
+    dnn::DetectionModel& base = model;
+    std::vector<int> ids, bids; std::vector<float> conf, bconf; std::vector<Rect> boxes, bboxes;
+    base.detect(frame, bids, bconf, bboxes, 0.05f, 0.f);
+    ASSERT_GT(bids.size(), 4u);
+
+    model.setMaxDetections(4);
+    base.detect(frame, bids, bconf, bboxes, 0.f, 0.f);
+    model.detect(frame, ids, conf, boxes, 0.f, 0.f);
+    EXPECT_EQ(bids.size(), 4u);
+    EXPECT_TRUE(sameRects(ids, conf, boxes, bids, bconf, bboxes));
+
+    model.setMaxDetections(300).setScoreThreshold(0.4f).setClassAgnosticNms(true).setNmsThreshold(0.3f);
+    base.detect(frame, bids, bconf, bboxes, 0.f, 0.f);
+    model.detect(frame, ids, conf, boxes, 0.f, 0.f);
+    EXPECT_TRUE(sameRects(ids, conf, boxes, bids, bconf, bboxes));
+    for (float s : bconf) EXPECT_GT(s, 0.4f);
+}
+
+TEST(DnnRetinaNet_Model, a_net_that_ends_in_the_decode_layer_takes_the_models_config)
+{
+    RetinaNetDetectionModel first(tinyModel(), tinyConfig());
+    RetinaNetConfig c = RetinaNetConfig::load(tinyConfig());
+    c.selection.scoreThreshold = 0.4f;
+    c.selection.maxDetections = 5;
+    RetinaNetDetectionModel second(first.getNetwork_(), c);
+    EXPECT_EQ(second.getConfig().selection.scoreThreshold, 0.4f);
+    std::vector<Detection> d;
+    second.detect(syntheticFrame(Size(320, 256), 25), d);
+    EXPECT_LE(d.size(), 5u);
+    for (const Detection& x : d) EXPECT_GT(x.score, 0.4f);
 }
 
 TEST(DnnRetinaNet_Model, unlimited_max_detections_is_capped_by_the_layer_rows)

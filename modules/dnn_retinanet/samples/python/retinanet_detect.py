@@ -42,24 +42,26 @@ def main():
             raise SystemExit(f"no images match '{args.input}'")
         if args.output:
             os.makedirs(args.output, exist_ok=True)
-        totals, processed = [0.0] * 4, 0
+        stages = ("preprocess", "network", "decode", "postprocess")
+        totals, processed = dict.fromkeys(stages, 0.0), 0
         for file in files:
             img = cv2.imread(file, cv2.IMREAD_COLOR)
             if img is None:
                 print(f"skipping unreadable image: {file}", file=sys.stderr)
                 continue
             dets = model.detectAll(img)  # (classIds, scores, boxes x1 y1 x2 y2), best first
-            t = model.getLastTimings()
-            totals = [a + b for a, b in zip(totals, t)]
+            t = model.getLastTimings()  # dr.Timings, milliseconds
+            for k in stages:
+                totals[k] += getattr(t, k)
             processed += 1
             if args.json:
                 print(json.dumps({"image": file, "width": img.shape[1], "height": img.shape[0],
                                   "detections": to_json(dets, names)}))
             else:
                 thr = args.thr if args.thr >= 0 else model.getConfig().selection.scoreThreshold
-                print(f"{file}: {len(dets[0])} detections (>= {thr:g}) in {t[0] + t[1] + t[3]:.1f} ms")
+                print(f"{file}: {len(dets[0])} detections (>= {thr:g}) in {t.total:.1f} ms")
             if args.verbose and not args.json:
-                print(f"  preprocess {t[0]:.1f} ms, forward {t[1]:.1f} ms (decode {t[2]:.2f} ms), postprocess {t[3]:.2f} ms")
+                print("  " + ", ".join(f"{k} {getattr(t, k):.2f} ms" for k in stages))
                 for k, s, b in zip(*dets):
                     print(f"  {class_name(names, k):<12} {s:.3f}  [{b[0]:.1f}, {b[1]:.1f}, {b[2]:.1f}, {b[3]:.1f}]")
             if args.output:
@@ -70,8 +72,8 @@ def main():
                     print(f"  written: {out}", file=log)
         if not processed:
             raise SystemExit("no readable image among the inputs")
-        print("%d image(s); mean per image: preprocess %.1f ms, forward %.1f ms, decode %.2f ms, postprocess %.2f ms"
-              % ((processed,) + tuple(v / processed for v in totals)), file=log)
+        print(f"{processed} image(s); mean per image: "
+              + ", ".join(f"{k} {totals[k] / processed:.2f} ms" for k in stages), file=log)
     except dr.error as e:
         print(f"error: {e.err}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@
 
 #ifdef DNN_RETINANET_WITH_CUDA
 #include "../decoder/decode_plan.hpp"
+#include "../decoder/selection_setters.hpp"
 #include "decode_kernels.hpp"
 
 #include <cuda_runtime.h>
@@ -287,6 +288,13 @@ public:
     }
 
     const RetinaNetConfig& getConfig() const CV_OVERRIDE { return config_; }
+    // The selection is read from config_ at each run (kernel parameters, arena sizes), so a change
+    // takes effect at the next decode.
+    void setScoreThreshold(float t) CV_OVERRIDE { detail::setScoreThreshold(config_.selection, t); }
+    void setNmsThreshold(float t) CV_OVERRIDE { detail::setNmsThreshold(config_.selection, t); }
+    void setTopK(int k) CV_OVERRIDE { detail::setTopK(config_.selection, k); }
+    void setMaxDetections(int m) CV_OVERRIDE { detail::setMaxDetections(config_.selection, m); }
+    void setClassAgnosticNms(bool a) CV_OVERRIDE { detail::setClassAgnosticNms(config_.selection, a); }
     DecodeStats getLastStats() const CV_OVERRIDE { return stats_; }
     int getDevice() const CV_OVERRIDE { return device_; }
 

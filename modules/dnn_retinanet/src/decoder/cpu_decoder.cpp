@@ -8,6 +8,7 @@
 // when it reaches it and stops at max detections. Scratch buffers live in the decoder and are reused.
 
 #include "decode_plan.hpp"
+#include "selection_setters.hpp"
 #include "../busy_guard.hpp"
 #include "../nms/nms.hpp"
 #include "../selection/candidates.hpp"
@@ -113,32 +114,11 @@ public:
     }
 
     const RetinaNetConfig& getConfig() const CV_OVERRIDE { return config_; }
-    void setScoreThreshold(float t) CV_OVERRIDE
-    {
-        if (!(t >= 0.f && t < 1.f))
-            CV_Error(Error::StsOutOfRange, format("dnn_retinanet: score threshold must be in [0, 1), got %g", t));
-        config_.selection.scoreThreshold = t;
-        config_.selection.levelScoreThresholds.clear();
-    }
-    void setNmsThreshold(float t) CV_OVERRIDE
-    {
-        if (!(t > 0.f && t <= 1.f))
-            CV_Error(Error::StsOutOfRange, format("dnn_retinanet: NMS threshold must be in (0, 1], got %g", t));
-        config_.selection.nmsThreshold = t;
-    }
-    void setTopK(int k) CV_OVERRIDE
-    {
-        if (k > 1000000)
-            CV_Error(Error::StsOutOfRange, format("dnn_retinanet: top-k per level %d is over the limit of 1000000 (<= 0: no limit)", k));
-        config_.selection.topkPerLevel = k;
-    }
-    void setMaxDetections(int m) CV_OVERRIDE
-    {
-        if (m > 100000)
-            CV_Error(Error::StsOutOfRange, format("dnn_retinanet: max detections %d is over the limit of 100000 (<= 0: unlimited)", m));
-        config_.selection.maxDetections = m;
-    }
-    void setClassAgnosticNms(bool a) CV_OVERRIDE { config_.selection.classAgnosticNms = a; }
+    void setScoreThreshold(float t) CV_OVERRIDE { detail::setScoreThreshold(config_.selection, t); }
+    void setNmsThreshold(float t) CV_OVERRIDE { detail::setNmsThreshold(config_.selection, t); }
+    void setTopK(int k) CV_OVERRIDE { detail::setTopK(config_.selection, k); }
+    void setMaxDetections(int m) CV_OVERRIDE { detail::setMaxDetections(config_.selection, m); }
+    void setClassAgnosticNms(bool a) CV_OVERRIDE { detail::setClassAgnosticNms(config_.selection, a); }
     DecodeStats getLastStats() const CV_OVERRIDE { return stats_; }
 
 private:

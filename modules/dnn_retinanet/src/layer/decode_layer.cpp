@@ -32,18 +32,24 @@ RetinaNetDecodeLayer::RetinaNetDecodeLayer(const dnn::LayerParams& params)
     if (!params.has("config"))
         CV_Error(Error::StsBadArg, "dnn_retinanet: the RetinaNetDecode layer needs a 'config' parameter (YAML text)");
     const std::string text = params.get<std::string>("config");
-    RetinaNetConfig config = detail::readConfigText(text, "RetinaNetDecode layer parameter 'config'");
+    setConfig(detail::readConfigText(text, "RetinaNetDecode layer parameter 'config'"));
+    // cv::dnn::DetectionModel::detect only decodes a last layer of this type ([1, 1, N, 7]).
+    type = "DetectionOutput";
+}
+
+void RetinaNetDecodeLayer::setConfig(const RetinaNetConfig& config0)
+{
     // The inputs arrive in config order (scores, then boxes): bind them by internal names.
+    RetinaNetConfig config = config0;
     const int L = config.outputs.layout == LAYOUT_CONCATENATED ? 1 : config.anchors.numLevels();
     config.outputs.clsNames.clear();
     config.outputs.boxNames.clear();
     for (int l = 0; l < L; l++) config.outputs.clsNames.push_back(format("cls_%d", l));
     for (int l = 0; l < L; l++) config.outputs.boxNames.push_back(format("box_%d", l));
+    Ptr<RetinaNetDecoder> decoder = RetinaNetDecoder::create(config);
     inputNames_ = config.outputs.clsNames;
     inputNames_.insert(inputNames_.end(), config.outputs.boxNames.begin(), config.outputs.boxNames.end());
-    decoder_ = RetinaNetDecoder::create(config);
-    // cv::dnn::DetectionModel::detect only decodes a last layer of this type ([1, 1, N, 7]).
-    type = "DetectionOutput";
+    decoder_ = decoder;
 }
 
 Ptr<dnn::Layer> RetinaNetDecodeLayer::create(dnn::LayerParams& params)

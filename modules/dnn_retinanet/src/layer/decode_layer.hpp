@@ -41,6 +41,12 @@ public:
     void setNextImageSizes(const std::vector<Size>& sizes);
     //! Original frames of the next forward only (RetinaNetDecoder::decode() with frames); empty: none.
     void setNextFrames(const std::vector<FrameInfo>& frames);
+    /** Replaces the decoder's config (a new decoder, its outputs bound by the internal names
+     *  cls_<l> / box_<l> in config order). The layout and level count must match the layer's
+     *  inputs (checked at the next forward). */
+    void setConfig(const RetinaNetConfig& config);
+    /** The decoder, whose config is the model's with internal output names. RetinaNetDetectionModel
+     *  owns the config and pushes its setters' changes here. */
     RetinaNetDecoder& decoder() { return *decoder_; }
     /** The detections the last forward wrote as rows (the best rowsPerImage() of each image), in the
      *  decoder's coordinates (frame pixels with `clip_space: frame` and frames), not normalised. */

@@ -4,10 +4,15 @@
 // RetinaNetDetectionModel: the Net gets the decode layer appended before cv::dnn::DetectionModel
 // snapshots its output names, so the inherited detect() and Net::forward() see the decoder; this
 // class' own detect() adds the config's full preprocessing and maps boxes back to the frame.
+//
+// One source of state: Impl::config is the model's config. Every setter validates, changes it and
+// pushes the change to the two places that act on it: the decode layer's decoder (selection) and
+// the base class' input parameters (preprocessing of the inherited detect()).
 
 #include "../busy_guard.hpp"
 #include "../precomp.hpp"
 #include "../anchors/anchor_generator.hpp"
+#include "../decoder/selection_setters.hpp"
 #include "../layer/decode_layer.hpp"
 #include "../layout/head_layout.hpp"
 #include "onnx_graph_outputs.hpp"
@@ -23,15 +28,17 @@ namespace cv { namespace dnn_retinanet {
 
 struct RetinaNetDetectionModel::Impl
 {
+    /** The model's config, the only copy that the setters change: the user's (output names as
+     *  given, class names filled in), validated. The decode layer's decoder holds the same config
+     *  with internal output names (see RetinaNetDecodeLayer), kept in step by the setters. */
     RetinaNetConfig config;
-    PreprocessConfig pre;
+    Size graphInputSize; //!< the graph's declared static input size; 0x0 for a dynamic graph
     std::string layerName;
     Ptr<RetinaNetDecodeLayer> layer;
     dnn::Backend backend = dnn::DNN_BACKEND_OPENCV;
     dnn::Target target = dnn::DNN_TARGET_CPU;
     LetterboxInfo last;
-    Size inheritedSize; //!< input size of the inherited DetectionModel::detect()
-    std::vector<double> timings = std::vector<double>(4, 0.0);
+    Timings timings;
     Mat blob;
     std::vector<Mat> outs;
     std::vector<LetterboxInfo> infos;
@@ -117,12 +124,11 @@ Size staticInputSize(dnn::Net& net)
 }
 
 // Input size of the inherited cv::dnn::DetectionModel::detect(): the graph's own when it is
-// static, else the one the config implies.
-Size inheritedDetectSize(dnn::Net& net, const PreprocessConfig& pre)
+// static (@p graphSize), else the one the config implies.
+Size inheritedDetectSize(const Size& graphSize, const PreprocessConfig& pre)
 {
-    const Size fixed = staticInputSize(net);
-    if (fixed.area() > 0)
-        return fixed;
+    if (graphSize.area() > 0)
+        return graphSize;
     if (pre.inputSize.area() > 0)
         return pre.inputSize;
     const int side = alignUp(pre.resize == RESIZE_KEEP_RATIO ? pre.minSize : 512, std::max(pre.padDivisor, 1));
@@ -215,7 +221,6 @@ RetinaNetDetectionModel::Prepared RetinaNetDetectionModel::prepare(dnn::Net net,
     RetinaNetDetectionModel::Prepared p;
     p.impl = makePtr<RetinaNetDetectionModel::Impl>();
     p.impl->config = config;
-    p.impl->pre = config.preprocess;
 
     const std::vector<std::string> names = net.getUnconnectedOutLayersNames();
     const int lastId = net.getLayerId(names.empty() ? std::string() : names.back());
@@ -223,17 +228,19 @@ RetinaNetDetectionModel::Prepared RetinaNetDetectionModel::prepare(dnn::Net net,
                                                            : Ptr<RetinaNetDecodeLayer>();
     if (existing)
     {
-        // The Net already ends in a decode layer (a Net reused, or a graph exported with the node).
+        // The Net already ends in a decode layer (a Net reused, or a graph exported with the node):
+        // this model's config replaces the one the layer was made with.
+        existing->setConfig(config);
         p.impl->layer = existing;
         p.impl->layerName = names.back();
-        p.impl->inheritedSize = inheritedDetectSize(net, config.preprocess);
+        p.impl->graphInputSize = staticInputSize(net);
         p.net = net;
         return p;
     }
 
     // Validate the head outputs against the config on their real shapes (see forwardShapes). The
     // sizes that depend on the graph's declared input are read before the forward pass fixes it.
-    p.impl->inheritedSize = inheritedDetectSize(net, config.preprocess);
+    p.impl->graphInputSize = staticInputSize(net);
     const Size inputSize = probeSize(net, config);
     std::vector<int> ids;
     for (const std::string& n : names)
@@ -283,6 +290,25 @@ RetinaNetDetectionModel::Impl& implOf(const Ptr<RetinaNetDetectionModel::Impl>& 
                                     "construct it from a model and a config");
     return *impl;
 }
+
+//! The base class' input parameters (the inherited detect()'s preprocessing) from the config.
+void pushInputParams(dnn::Model& base, const RetinaNetDetectionModel::Impl& r)
+{
+    // The inherited detect() preprocesses with blobFromImage: fixed size, mean and one scale.
+    // ((x * s) - m) / std == (x - m / s) * (s / std) when std is the same for all channels.
+    const PreprocessConfig& pre = r.config.preprocess;
+    const Size size = inheritedDetectSize(r.graphInputSize, pre);
+    const double s = pre.scale;
+    const Scalar mean(pre.mean[0] / s, pre.mean[1] / s, pre.mean[2] / s);
+    const double stdAvg = (pre.std[0] + pre.std[1] + pre.std[2]) / 3;
+    // Informational: this class' own detect() is exact, and the limitation is documented.
+    if (std::abs(pre.std[0] - pre.std[1]) > 1e-6 || std::abs(pre.std[0] - pre.std[2]) > 1e-6)
+        logOnce(g_warnedStd, false, "dnn_retinanet: the config has a per-channel std, which the inherited "
+                              "cv::dnn::DetectionModel::detect() cannot apply (it uses the mean std); "
+                              "RetinaNetDetectionModel::detect() applies it exactly. Export with "
+                              "tools/export_torchvision.py --bake-normalization to serve both.");
+    base.setInputParams(s / stdAvg, size, mean, pre.swapRB, false);
+}
 } // namespace
 
 // DetectionModel() is deprecated outside OpenCV's own build (CV_DEPRECATED_EXTERNAL), for the same
@@ -326,20 +352,7 @@ RetinaNetDetectionModel::RetinaNetDetectionModel(const Prepared& prepared)
     // Graph outputs declared by the importer would otherwise stay the model's outputs.
     setOutputNames(std::vector<String>(1, retina->layerName));
 #endif
-    // The inherited detect() preprocesses with blobFromImage: fixed size, mean and one scale.
-    // ((x * s) - m) / std == (x - m / s) * (s / std) when std is the same for all channels.
-    const PreprocessConfig& pre = retina->pre;
-    const Size size = retina->inheritedSize;
-    const double s = pre.scale;
-    const Scalar mean(pre.mean[0] / s, pre.mean[1] / s, pre.mean[2] / s);
-    const double stdAvg = (pre.std[0] + pre.std[1] + pre.std[2]) / 3;
-    // Informational: this class' own detect() is exact, and the limitation is documented.
-    if (std::abs(pre.std[0] - pre.std[1]) > 1e-6 || std::abs(pre.std[0] - pre.std[2]) > 1e-6)
-        logOnce(g_warnedStd, false, "dnn_retinanet: the config has a per-channel std, which the inherited "
-                              "cv::dnn::DetectionModel::detect() cannot apply (it uses the mean std); "
-                              "RetinaNetDetectionModel::detect() applies it exactly. Export with "
-                              "tools/export_torchvision.py --bake-normalization to serve both.");
-    setInputParams(s / stdAvg, size, mean, pre.swapRB, false);
+    pushInputParams(*this, *retina);
 }
 
 void RetinaNetDetectionModel::detect(InputArray frame, std::vector<Detection>& detections)
@@ -362,15 +375,18 @@ void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vec
     if (frames.empty())
         CV_Error(Error::StsBadArg, "dnn_retinanet: empty batch of frames");
 
-    TickMeter tm;
+    const PreprocessConfig& pre = r.config.preprocess;
+    TickMeter total, tm;
+    total.start();
     tm.start();
     r.infos.resize(frames.size());
     if (frames.size() == 1)
-        blobFromFrame(frames[0], r.pre, r.blob, r.infos[0]);
+        blobFromFrame(frames[0], pre, r.blob, r.infos[0]);
     else
-        blobFromFrames(frames, r.pre, r.blob, r.infos);
+        blobFromFrames(frames, pre, r.blob, r.infos);
     tm.stop();
-    r.timings[0] = tm.getTimeMilli();
+    Timings timings;
+    timings.preprocess = tm.getTimeMilli();
 
     std::vector<Size> imageSizes;
     std::vector<FrameInfo> frameInfos;
@@ -395,14 +411,14 @@ void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vec
     r.layer->setNextFrames(frameInfos);
     net.forward(r.outs, r.layerName);
     tm.stop();
-    r.timings[2] = r.layer->lastMilliseconds();
-    r.timings[1] = tm.getTimeMilli() - r.timings[2];
+    timings.decode = r.layer->lastMilliseconds();
+    timings.network = tm.getTimeMilli() - timings.decode;
 
     tm.reset();
     tm.start();
     CV_Assert(r.outs.size() == 1 && r.outs[0].total() % 7 == 0);
     detections.assign(frames.size(), std::vector<Detection>());
-    if (r.layer->decoder().getConfig().boxCoding.clipSpace == CLIP_SPACE_FRAME)
+    if (r.config.boxCoding.clipSpace == CLIP_SPACE_FRAME)
     {
         // The decoder's boxes are already in frame pixels: take them as they are (the rows are
         // normalised by the frame, and row * frame size would round: 412.00003 for a box clipped to
@@ -436,13 +452,16 @@ void RetinaNetDetectionModel::detectBatch(InputArrayOfArrays framesArr, std::vec
             Detection d;
             d.classId = (int)p[1];
             d.score = p[2];
-            d.box = boxToFrame(decoded[n][i].box, r.infos[n], r.pre);
+            d.box = boxToFrame(decoded[n][i].box, r.infos[n], pre);
             detections[n].push_back(d);
         }
     }
     r.last = r.infos.back();
     tm.stop();
-    r.timings[3] = tm.getTimeMilli();
+    timings.postprocess = tm.getTimeMilli();
+    total.stop();
+    timings.total = total.getTimeMilli();
+    r.timings = timings;
 }
 
 namespace {
@@ -506,29 +525,65 @@ void RetinaNetDetectionModel::detect(InputArray frame, std::vector<int>& classId
     }
 }
 
-RetinaNetDetectionModel& RetinaNetDetectionModel::setScoreThreshold(float t) { implOf(retina).layer->decoder().setScoreThreshold(t); return *this; }
-RetinaNetDetectionModel& RetinaNetDetectionModel::setNmsThreshold(float t) { implOf(retina).layer->decoder().setNmsThreshold(t); return *this; }
-RetinaNetDetectionModel& RetinaNetDetectionModel::setTopK(int k) { implOf(retina).layer->decoder().setTopK(k); return *this; }
-RetinaNetDetectionModel& RetinaNetDetectionModel::setMaxDetections(int m)
+namespace {
+// A selection setter: the model's config first (detail::set* validates; on error nothing changes),
+// then the decode layer's decoder, whose setter runs the same validation and so cannot fail.
+template <typename T>
+void changeSelection(RetinaNetDetectionModel::Impl& r, void (*change)(SelectionConfig&, T),
+                     void (RetinaNetDecoder::*push)(T), T value)
 {
-    if (m <= 0 || m > 100000)
-        CV_Error(Error::StsOutOfRange, format("dnn_retinanet: max detections must be in [1, 100000] in a model (got %d)", m));
-    implOf(retina).layer->decoder().setMaxDetections(m);
+    change(r.config.selection, value);
+    (r.layer->decoder().*push)(value);
+}
+} // namespace
+
+RetinaNetDetectionModel& RetinaNetDetectionModel::setScoreThreshold(float t)
+{
+    changeSelection(implOf(retina), detail::setScoreThreshold, &RetinaNetDecoder::setScoreThreshold, t);
     return *this;
 }
-RetinaNetDetectionModel& RetinaNetDetectionModel::setClassAgnosticNms(bool a) { implOf(retina).layer->decoder().setClassAgnosticNms(a); return *this; }
+
+RetinaNetDetectionModel& RetinaNetDetectionModel::setNmsThreshold(float t)
+{
+    changeSelection(implOf(retina), detail::setNmsThreshold, &RetinaNetDecoder::setNmsThreshold, t);
+    return *this;
+}
+
+RetinaNetDetectionModel& RetinaNetDetectionModel::setTopK(int k)
+{
+    changeSelection(implOf(retina), detail::setTopK, &RetinaNetDecoder::setTopK, k);
+    return *this;
+}
+
+RetinaNetDetectionModel& RetinaNetDetectionModel::setMaxDetections(int m)
+{
+    // The decode layer's output has max_detections rows per image: a model needs a bound.
+    if (m <= 0 || m > 100000)
+        CV_Error(Error::StsOutOfRange, format("dnn_retinanet: max detections must be in [1, 100000] in a model (got %d)", m));
+    changeSelection(implOf(retina), detail::setMaxDetections, &RetinaNetDecoder::setMaxDetections, m);
+    return *this;
+}
+
+RetinaNetDetectionModel& RetinaNetDetectionModel::setClassAgnosticNms(bool a)
+{
+    changeSelection(implOf(retina), detail::setClassAgnosticNms, &RetinaNetDecoder::setClassAgnosticNms, a);
+    return *this;
+}
 
 RetinaNetDetectionModel& RetinaNetDetectionModel::setInputResize(int mode, const Size& size, int minSize, int maxSize)
 {
-    PreprocessConfig pre = implOf(retina).pre;
+    Impl& r = implOf(retina);
+    RetinaNetConfig next = r.config;
+    PreprocessConfig& pre = next.preprocess;
     pre.resize = mode;
     if (size != Size()) pre.inputSize = size;
     if (minSize > 0) pre.minSize = minSize;
     if (maxSize > 0) pre.maxSize = maxSize;
-    RetinaNetConfig check = implOf(retina).config;
-    check.preprocess = pre;
-    check.validate();
-    implOf(retina).pre = pre;
+    next.validate();
+    // The decoder does not read the preprocess section (frames and sizes come with each forward):
+    // the change goes to the model's config and to the inherited detect()'s input parameters.
+    r.config.preprocess = pre;
+    pushInputParams(*this, r);
     return *this;
 }
 
@@ -565,8 +620,8 @@ RetinaNetDetectionModel& RetinaNetDetectionModel::setPreferableTarget(dnn::Targe
 dnn::Backend RetinaNetDetectionModel::getBackend() const { return implOf(retina).backend; }
 dnn::Target RetinaNetDetectionModel::getTarget() const { return implOf(retina).target; }
 const std::vector<std::string>& RetinaNetDetectionModel::getClassNames() const { return implOf(retina).config.classNames; }
-const RetinaNetConfig& RetinaNetDetectionModel::getConfig() const { return implOf(retina).layer->decoder().getConfig(); }
+const RetinaNetConfig& RetinaNetDetectionModel::getConfig() const { return implOf(retina).config; }
 LetterboxInfo RetinaNetDetectionModel::getLastLetterbox() const { return implOf(retina).last; }
-std::vector<double> RetinaNetDetectionModel::getLastTimings() const { return implOf(retina).timings; }
+Timings RetinaNetDetectionModel::getLastTimings() const { return implOf(retina).timings; }
 
 }}

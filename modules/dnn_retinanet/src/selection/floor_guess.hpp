@@ -6,8 +6,9 @@
 // A sampled estimate of a dense level's top-k floor. The exact running floor (the k-th best value
 // seen so far) starts at the threshold and needs ~k·ln(N/k) pushes and as many /k trims to climb;
 // a few thousand sampled values tell where the floor will end after a few hundred microseconds of
-// reading instead. The estimate is only a guess: the decoder verifies it after the scan
-// (see guessHolds) and rescans the level without it in the rare case it was too high.
+// reading instead. The estimate is only a guess: the decoder verifies it after the scan (the
+// check in CpuDecoder::selectLevel, src/decoder/cpu_decoder.cpp: at least k candidates at or above
+// it, else LevelSync::guessFailed) and rescans the level without it in the rare case it was too high.
 
 #include "../precomp.hpp"
 

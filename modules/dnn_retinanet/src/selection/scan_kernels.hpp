@@ -23,8 +23,9 @@ enum Isa : int  // fixed underlying type: setIsa((Isa)42) in the tests is a defi
 
 /** @brief Scans p[0, n): appends the offsets of the values > @p t to @p hits (ascending) and adds
  *  to @p above the number of values > @p tCount (tCount <= t: the real threshold, when t is a
- *  raised top-k floor). Stops early, at a 16-value boundary, once fewer than 16 slots of @p cap
- *  are free; returns the number of values consumed (n when it did not stop early).
+ *  raised top-k floor). Reads 64 values per step (one 64-bit mask) and stops early, at a 64-value
+ *  boundary, once fewer than 64 slots of @p cap are free; returns the number of values consumed
+ *  (n when it did not stop early).
  *  NaN is never above anything. */
 typedef size_t (*FindAboveFn)(const float* p, size_t n, float t, float tCount, uint32_t* hits, size_t cap,
                               size_t& nHits, int64_t& above);

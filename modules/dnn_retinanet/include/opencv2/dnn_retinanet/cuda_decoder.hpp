@@ -91,8 +91,18 @@ public:
                             const std::vector<Size>& imageSizes, const std::vector<FrameInfo>& frames,
                             std::vector<std::vector<Detection> >& detections) = 0;
 
-    //! The (validated) configuration.
+    //! The (validated) configuration, with the changes of the setters below.
     CV_WRAP virtual const RetinaNetConfig& getConfig() const = 0;
+    /** @name Selection setters
+     *  The same setters as RetinaNetDecoder's, with the same validation (one implementation, same
+     *  error messages); they take effect at the next decode. */
+    //! @{
+    CV_WRAP virtual void setScoreThreshold(float threshold) = 0; //!< [0, 1); also resets per-level thresholds
+    CV_WRAP virtual void setNmsThreshold(float threshold) = 0;   //!< (0, 1]
+    CV_WRAP virtual void setTopK(int topkPerLevel) = 0;          //!< <= 1000000; <= 0: no limit
+    CV_WRAP virtual void setMaxDetections(int maxDetections) = 0; //!< <= 100000; <= 0: unlimited
+    CV_WRAP virtual void setClassAgnosticNms(bool agnostic) = 0;
+    //! @}
     //! Counters of the last decode, with the same meaning as RetinaNetDecoder::getLastStats().
     CV_WRAP virtual DecodeStats getLastStats() const = 0;
     //! The CUDA device the decoder runs on.

@@ -29,6 +29,19 @@ struct CV_EXPORTS_W_SIMPLE LetterboxInfo
 CV_EXPORTS_W void blobFromFrame(InputArray frame, const PreprocessConfig& pre, OutputArray blob,
                                 CV_OUT LetterboxInfo& info);
 
+/** @brief Per-stage time of the last RetinaNetDetectionModel::detect / detectBatch call, in
+ *  milliseconds (all 0 before the first call). */
+struct CV_EXPORTS_W_SIMPLE Timings
+{
+    CV_WRAP Timings() : preprocess(0), network(0), decode(0), postprocess(0), total(0) {}
+
+    CV_PROP_RW double preprocess;  //!< frame(s) to network blob (blobFromFrame: resize, pad, normalise)
+    CV_PROP_RW double network;     //!< the forward pass without the decode layer
+    CV_PROP_RW double decode;      //!< the decode layer alone
+    CV_PROP_RW double postprocess; //!< mapping the output rows back to the frame(s)
+    CV_PROP_RW double total;       //!< the whole call (the four stages and the glue between them)
+};
+
 /** @brief RetinaNet as a cv::dnn::DetectionModel.
  *
  * The decoder runs inside the Net as a layer of type "DetectionOutput", so:
@@ -41,8 +54,14 @@ CV_EXPORTS_W void blobFromFrame(InputArray frame, const PreprocessConfig& pre, O
  *  - the detect() overloads of this class apply the config's full preprocessing (keep-ratio
  *    resize, padding, per-channel mean and std) and return boxes in frame coordinates.
  *
- * Thread safety: a model (and its copies, which share one Net) must be used from one thread at a
- * time. Independent models may run in parallel threads.
+ * Configuration: the model owns one RetinaNetConfig (getConfig()). Its setters (setScoreThreshold
+ * ... setClassAgnosticNms, setInputResize) validate the value, change that config and push the
+ * change to the in-graph decode layer and to the base class' input parameters (setInputParams:
+ * size, mean, scale, swapRB), so every entry point above sees the same settings. The base class'
+ * own setInput*() setters change only the inherited detect()'s preprocessing, not the config.
+ *
+ * Thread safety: a model (and its copies, which share one Net and one config) must be used from
+ * one thread at a time. Independent models may run in parallel threads.
  */
 class CV_EXPORTS_W_SIMPLE RetinaNetDetectionModel : public dnn::DetectionModel
 {
@@ -58,7 +77,10 @@ public:
     /** @brief Reads a network file as the constructor above does, with a config object (e.g. a
      *  preset or a loaded file changed in code). */
     RetinaNetDetectionModel(const std::string& model, const RetinaNetConfig& config);
-    /** @brief Wraps an already loaded network; outputs are validated against @p config. */
+    /** @brief Wraps an already loaded network; outputs are validated against @p config. A Net that
+     *  already ends in the decode layer (another model's getNetwork_(), a graph exported with the
+     *  node) keeps it, with @p config replacing the layer's: the models then share that layer, and
+     *  the setters of one change what the other's Net decodes. */
     RetinaNetDetectionModel(const dnn::Net& network, const RetinaNetConfig& config);
 
     /** @brief Same signature as DetectionModel::detect; full preprocessing, frame coordinates.
@@ -82,7 +104,9 @@ public:
     CV_WRAP RetinaNetDetectionModel& setMaxDetections(int maxDetections);
     CV_WRAP RetinaNetDetectionModel& setClassAgnosticNms(bool agnostic);
     /** @brief Resize policy: RESIZE_KEEP_RATIO (minSize/maxSize), RESIZE_FIXED or
-     *  RESIZE_LETTERBOX (size), RESIZE_NONE. */
+     *  RESIZE_LETTERBOX (size), RESIZE_NONE. A zero @p size / @p minSize / @p maxSize keeps the
+     *  config's. Also sets the inherited DetectionModel::detect()'s input size: the graph's own when
+     *  it declares a static one, else @p size, else a minSize square (padded to the divisor). */
     CV_WRAP RetinaNetDetectionModel& setInputResize(int mode, const Size& size = Size(),
                                                     int minSize = 0, int maxSize = 0);
     /** @brief Backend/target for the network; a CUDA request on an OpenCV without CUDA warns once
@@ -94,14 +118,14 @@ public:
     CV_WRAP dnn::Target getTarget() const;
 
     CV_WRAP const std::vector<std::string>& getClassNames() const;
+    /** @brief The model's config: the one it was built with (output names as given; class names
+     *  filled in as class_<k> when the config has none), with every setter's change applied. */
     CV_WRAP const RetinaNetConfig& getConfig() const;
     //! Where the last frame went inside the network input.
     CV_WRAP LetterboxInfo getLastLetterbox() const;
 
-    /** @brief Per-stage time of the last detect call in milliseconds: preprocess, network
-     *  (the forward pass without the decode layer), decode (the decode layer alone),
-     *  postprocess (mapping the rows back to the frame). */
-    CV_WRAP std::vector<double> getLastTimings() const;
+    //! Per-stage time of the last detect() / detectBatch() call, in milliseconds (see Timings).
+    CV_WRAP Timings getLastTimings() const;
 
     struct Impl;
 private:

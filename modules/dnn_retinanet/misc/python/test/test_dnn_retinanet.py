@@ -52,7 +52,9 @@ class dnn_retinanet_test(NewOpenCVTests):
         self.assertEqual(len(class_ids), len(boxes))
         self.assertTrue(np.all(np.asarray(confidences) >= 0.5))
         self.assertEqual(len(model.getClassNames()), 9)
-        self.assertEqual(len(model.getLastTimings()), 4)
+        t = model.getLastTimings()
+        self.assertGreater(t.network, 0)
+        self.assertGreaterEqual(t.total, t.preprocess + t.network + t.decode + t.postprocess - 1e-6)
 
     def test_detect_matches_pytorch_reference(self):
         """The shipped model on demo_00.png: the PyTorch model's own detections (data/reference/synth_demo,
