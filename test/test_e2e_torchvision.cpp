@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/dnn_retinanet.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include "detection_match.hpp"
 
 using namespace cv;
 using namespace cv::dnn_retinanet;
@@ -41,31 +42,10 @@ Reference loadReference(const std::string& image)
     return r;
 }
 
-double iou(const Vec4f& a, const Vec4f& b)
-{
-    const double iw = std::max(0.f, std::min(a[2], b[2]) - std::max(a[0], b[0]));
-    const double ih = std::max(0.f, std::min(a[3], b[3]) - std::max(a[1], b[1]));
-    const double u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - iw * ih;
-    return u > 0 ? iw * ih / u : 0;
-}
-
-// Greedy one-to-one matching: same class, |dscore| <= scoreTol, IoU >= iouMin.
+// Greedy one-to-one matching: same class, |dscore| <= scoreTol, IoU >= iouMin (test/detection_match.hpp).
 int countMatched(const std::vector<Detection>& ref, const std::vector<Detection>& got, double scoreTol, double iouMin)
 {
-    std::vector<bool> used(got.size(), false);
-    int matched = 0;
-    for (const Detection& r : ref)
-    {
-        int best = -1; double bestIoU = iouMin;
-        for (size_t j = 0; j < got.size(); j++)
-        {
-            if (used[j] || got[j].classId != r.classId || std::abs(got[j].score - r.score) > scoreTol) continue;
-            const double v = iou(r.box, got[j].box);
-            if (v >= bestIoU) { bestIoU = v; best = (int)j; }
-        }
-        if (best >= 0) { used[best] = true; matched++; }
-    }
-    return matched;
+    return dnn_retinanet_test::matchDetections(ref, got, scoreTol, iouMin).matched;
 }
 
 class TorchvisionE2E : public ::testing::Test

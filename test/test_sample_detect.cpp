@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include "detection_match.hpp"
 
 namespace {
 
@@ -20,10 +21,7 @@ struct Det { int label; float score; cv::Vec4f box; };
 
 double iou(const cv::Vec4f& a, const cv::Vec4f& b)
 {
-    const double iw = std::max(0.f, std::min(a[2], b[2]) - std::max(a[0], b[0]));
-    const double ih = std::max(0.f, std::min(a[3], b[3]) - std::max(a[1], b[1]));
-    const double u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - iw * ih;
-    return u > 0 ? iw * ih / u : 0;
+    return dnn_retinanet_test::boxIoU(a, b);
 }
 
 std::string run(const std::string& cmd, int& status)

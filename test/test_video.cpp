@@ -30,6 +30,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "detection_match.hpp"
 
 extern char** environ;
 
@@ -156,39 +157,12 @@ std::vector<Mat> decodeAll(const std::string& path, int apiPreference = CAP_ANY)
     return frames;
 }
 
-double iou(const Vec4f& a, const Vec4f& b)
-{
-    const double iw = std::max(0.f, std::min(a[2], b[2]) - std::max(a[0], b[0]));
-    const double ih = std::max(0.f, std::min(a[3], b[3]) - std::max(a[1], b[1]));
-    const double u = (double)(a[2] - a[0]) * (a[3] - a[1]) + (double)(b[2] - b[0]) * (b[3] - b[1]) - iw * ih;
-    return u > 0 ? iw * ih / u : (a == b ? 1.0 : 0.0);
-}
-
 /** Same number of detections and a one-to-one matching: same class, |dscore| <= 1e-5,
- *  IoU >= 0.9999. Empty string when equal, else what differs. */
+ *  IoU >= 0.9999 (test/detection_match.hpp). Empty string when equal, else what differs. */
 std::string compareDetections(const std::vector<Detection>& ref, const std::vector<Detection>& got,
                               float scoreTol = 1e-5f, double iouMin = 0.9999)
 {
-    if (ref.size() != got.size())
-        return format("%d detections expected, %d found", (int)ref.size(), (int)got.size());
-    std::vector<bool> used(got.size(), false);
-    for (size_t i = 0; i < ref.size(); i++)
-    {
-        const Detection& r = ref[i];
-        int best = -1;
-        double bestIoU = iouMin;
-        for (size_t j = 0; j < got.size(); j++)
-        {
-            if (used[j] || got[j].classId != r.classId || std::abs(got[j].score - r.score) > scoreTol) continue;
-            const double v = iou(r.box, got[j].box);
-            if (v >= bestIoU) { bestIoU = v; best = (int)j; }
-        }
-        if (best < 0)
-            return format("no match for detection %d (class %d, score %.6f, box [%.3f %.3f %.3f %.3f])", (int)i,
-                          r.classId, r.score, r.box[0], r.box[1], r.box[2], r.box[3]);
-        used[best] = true;
-    }
-    return std::string();
+    return dnn_retinanet_test::compareDetections(ref, got, scoreTol, iouMin);
 }
 
 RetinaNetDetectionModel makeModel()

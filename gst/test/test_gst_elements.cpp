@@ -36,6 +36,7 @@
 #include <vector>
 
 #include <unistd.h>
+#include "detection_match.hpp"
 
 using namespace cv;
 using namespace cv::dnn_retinanet;
@@ -157,37 +158,14 @@ std::string sameDetections(const std::vector<Detection>& ref, const std::vector<
     return std::string();
 }
 
-double iou(const Vec4f& a, const Vec4f& b)
-{
-    const double iw = std::max(0.f, std::min(a[2], b[2]) - std::max(a[0], b[0]));
-    const double ih = std::max(0.f, std::min(a[3], b[3]) - std::max(a[1], b[1]));
-    const double u = (double)(a[2] - a[0]) * (a[3] - a[1]) + (double)(b[2] - b[0]) * (b[3] - b[1]) - iw * ih;
-    return u > 0 ? iw * ih / u : 0.0;
-}
-
 /** Detections of @p ref with score >= @p minScore that have a partner in @p got: same class,
- *  IoU >= @p minIoU, |dscore| <= @p scoreTol (each partner used once). */
+ *  IoU >= @p minIoU, |dscore| <= @p scoreTol (each partner used once; test/detection_match.hpp). */
 int matched(const std::vector<Detection>& ref, const std::vector<Detection>& got, float minScore, double minIoU,
             float scoreTol, int* considered)
 {
-    std::vector<bool> used(got.size(), false);
-    int n = 0, c = 0;
-    for (const Detection& r : ref)
-    {
-        if (r.score < minScore) continue;
-        c++;
-        int best = -1;
-        double bestIoU = minIoU;
-        for (size_t j = 0; j < got.size(); j++)
-        {
-            if (used[j] || got[j].classId != r.classId || std::abs(got[j].score - r.score) > scoreTol) continue;
-            const double v = iou(r.box, got[j].box);
-            if (v >= bestIoU) { bestIoU = v; best = (int)j; }
-        }
-        if (best >= 0) { used[best] = true; n++; }
-    }
-    if (considered) *considered = c;
-    return n;
+    const dnn_retinanet_test::MatchResult m = dnn_retinanet_test::matchDetections(ref, got, scoreTol, minIoU, minScore);
+    if (considered) *considered = m.considered;
+    return m.matched;
 }
 
 // ------------------------------------------------------------------------------ pipelines

@@ -1,6 +1,7 @@
 // This file is part of the dnn_retinanet module.
 // It is subject to the license terms in the LICENSE file found in the top-level directory.
 #include "test_precomp.hpp"
+#include "detection_match.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -32,56 +33,16 @@ std::string findDataFile(const std::string& relative, bool required)
 
 double boxIoU(const Vec4f& a, const Vec4f& b)
 {
-    // Zero-area (clipped to an edge) or inverted (corner coding) boxes have no meaningful IoU:
-    // they match when their coordinates agree.
-    if (!(a[2] > a[0] && a[3] > a[1]) || !(b[2] > b[0] && b[3] > b[1]))
-    {
-        for (int i = 0; i < 4; i++)
-            if (std::abs(a[i] - b[i]) > 1e-3 * (1 + std::abs(a[i])))
-                return 0.0;
-        return 1.0;
-    }
-    const double iw = std::max(0.0, (double)std::min(a[2], b[2]) - std::max(a[0], b[0]));
-    const double ih = std::max(0.0, (double)std::min(a[3], b[3]) - std::max(a[1], b[1]));
-    const double inter = iw * ih;
-    // Widths in double like the intersection's, so identical boxes give exactly 1 (a float width
-    // times a double height did not, under clang).
-    const double areaA = ((double)a[2] - a[0]) * ((double)a[3] - a[1]), areaB = ((double)b[2] - b[0]) * ((double)b[3] - b[1]);
-    const double uni = areaA + areaB - inter;
-    if (uni <= 0)
-        return a == b ? 1.0 : 0.0;
-    return inter / uni;
+    return dnn_retinanet_test::boxIoU(a, b);
 }
 
 ::testing::AssertionResult sameDetections(const std::vector<Detection>& expected, const std::vector<Detection>& actual,
                                           double scoreTol, double iouMin)
 {
-    if (expected.size() != actual.size())
-        return ::testing::AssertionFailure() << "detection count differs: expected " << expected.size() << ", got "
-                                             << actual.size();
-    std::vector<bool> used(actual.size(), false);
-    for (size_t i = 0; i < expected.size(); i++)
-    {
-        int best = -1;
-        double bestIoU = -1;
-        for (size_t j = 0; j < actual.size(); j++)
-        {
-            if (used[j] || actual[j].classId != expected[i].classId ||
-                std::abs(actual[j].score - expected[i].score) > scoreTol)
-                continue;
-            const double iou = boxIoU(expected[i].box, actual[j].box);
-            if (iou > bestIoU) { bestIoU = iou; best = (int)j; }
-        }
-        if (best < 0 || bestIoU < iouMin)
-        {
-            std::ostringstream os;
-            os << "expected detection #" << i << " (class " << expected[i].classId << ", score " << expected[i].score
-               << ", box " << expected[i].box << ") has no match (best IoU " << bestIoU << ")";
-            return ::testing::AssertionFailure() << os.str();
-        }
-        used[best] = true;
-    }
-    return ::testing::AssertionSuccess();
+    const std::string diff = dnn_retinanet_test::compareDetections(expected, actual, scoreTol, iouMin);
+    if (diff.empty())
+        return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << diff;
 }
 
 } // namespace opencv_test
