@@ -58,19 +58,6 @@ Mat bgrOf(const Mat& frame)
 
 } // namespace
 
-Mat toBgr(InputArray frame, double& alpha)
-{
-    return bgrOf(checkFrame(frame, alpha));
-}
-
-Mat toBgrFloat(InputArray frame)
-{
-    double alpha = 1;
-    Mat bgr = toBgr(frame, alpha), f;
-    bgr.convertTo(f, CV_32F, alpha);
-    return f;
-}
-
 namespace {
 
 //! Rules whose framework maps boxes back with the nominal factor s, not the size ratio.

@@ -9,20 +9,16 @@ namespace cv { namespace dnn_retinanet {
 
 // Exported (CV_EXPORTS) for the unit tests only (an OpenCV build hides the module's internals).
 
-//! Checks a frame (8U/16U/32F, 1/3/4 channels, no NaN/Inf) and returns it as it is; @p alpha as toBgr().
+//! Checks a frame (8U/16U/32F, 1/3/4 channels, no NaN/Inf) and returns it as it is; @p alpha is the
+//! factor that brings it to 0..255 (1 for 8U, 255/65535 for 16U, 255 for 32F in [0, 1]).
 CV_EXPORTS Mat checkFrame(InputArray frame, double& alpha);
-//! Any supported frame (8U/16U/32F, 1/3/4 channels) as 3-channel BGR in its own depth; @p alpha
-//! is the factor that brings it to 0..255 (1 for 8U, 255/65535 for 16U, 255 for 32F in [0, 1]).
-CV_EXPORTS Mat toBgr(InputArray frame, double& alpha);
-//! toBgr() converted to float 0..255.
-CV_EXPORTS Mat toBgrFloat(InputArray frame);
 /** Size of the resized frame inside the input, per the resize mode and (keep_ratio) resize_rule.
  *  @p sx, @p sy: the scale boxes are mapped back with (frame = input / scale): the nominal factor
  *  s of the keras_retinanet / detectron / odtk rules, else resized / frame size per axis. */
 CV_EXPORTS Size resizedSize(const Size& frame, const PreprocessConfig& pre, double& sx, double& sy);
 //! Network input size for a resized image (padding to the divisor, or the fixed size).
 CV_EXPORTS Size paddedSize(const Size& image, const PreprocessConfig& pre);
-/** The frame (as toBgr() gives it; torch_linear also takes 1/4 channels) resized to info.imageSize as the rule does: cv::resize to that
+/** A 3-channel frame (torch_linear: any checkFrame() frame) resized to info.imageSize as the rule does: cv::resize to that
  *  size, or with fx = fy = info.scaleX (keras_retinanet / detectron: cv2.resize(img, None, fx, fy)
  *  maps pixels with s itself, not with the rounded size). Same depth as @p bgr. */
 CV_EXPORTS void resizeFrame(const Mat& bgr, const PreprocessConfig& pre, const LetterboxInfo& info, Mat& out);
